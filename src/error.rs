@@ -1,0 +1,96 @@
+//! The core's error type: one enum whose variants carry a stable code the UI and scripts branch on.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+/// Shorthand used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core, grouped by what a person can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The local database could not be read or written; cached data is untouched.
+    #[error("Local database error: {0}")]
+    Store(#[from] rusqlite::Error),
+
+    /// The data directory or another local file could not be used.
+    #[error("File error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// The provider could not be reached at all (DNS, refused, TLS, timeout).
+    #[error("Cannot reach {provider}: {message}")]
+    Offline { provider: String, message: String },
+
+    /// The provider rejected the token; polling stops until it is replaced.
+    #[error("{provider} rejected the token ({message}); add the account again with a new token")]
+    Unauthorized { provider: String, message: String },
+
+    /// The provider asked us to slow down.
+    #[error("{provider} is rate limiting requests; retrying in {retry_after_secs} s")]
+    RateLimited { provider: String, retry_after_secs: u64 },
+
+    /// The provider answered with an error status.
+    #[error("{provider} answered HTTP {status}: {message}")]
+    Provider { provider: String, status: u16, message: String },
+
+    /// The provider answered with a body that does not parse.
+    #[error("{provider} sent a malformed response: {message}")]
+    Malformed { provider: String, message: String },
+
+    /// No token where one is needed: missing keychain entry or unset environment variable.
+    #[error("No token for account `{account}`: {message}")]
+    MissingToken { account: String, message: String },
+
+    /// The OS keychain refused or is not available.
+    #[error("OS keychain error: {0}")]
+    Keychain(String),
+
+    /// Something asked for does not exist.
+    #[error("Not found: {0}")]
+    NotFound(String),
+
+    /// The request itself is wrong (bad argument, duplicate name).
+    #[error("Invalid input: {0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// A stable, machine-readable code. Never change one; add new ones.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Store(_) => "store",
+            Error::Io(_) => "io",
+            Error::Offline { .. } => "offline",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Provider { .. } => "provider",
+            Error::Malformed { .. } => "malformed",
+            Error::MissingToken { .. } => "missing_token",
+            Error::Keychain(_) => "keychain",
+            Error::NotFound(_) => "not_found",
+            Error::Invalid(_) => "invalid",
+        }
+    }
+
+    /// Whether retrying later can help; a revoked token or a bad request will not heal itself.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::Offline { .. }
+                | Error::RateLimited { .. }
+                | Error::Provider { .. }
+                | Error::Malformed { .. }
+                | Error::Store(_)
+                | Error::Io(_)
+        )
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Error", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}

@@ -1,0 +1,153 @@
+//! Tocsin's headless core: the cache, the providers, the sync engine and paging.
+//!
+//! The desktop shell (`src-tauri/`) and the `tocsin` CLI are thin layers over [`Tocsin`] and
+//! [`sync::Engine`]. Nothing here depends on Tauri.
+
+pub mod error;
+pub mod model;
+pub mod paging;
+pub mod provider;
+pub mod secrets;
+pub mod store;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+pub use store::{NewAccount, Store};
+
+use model::{
+    Account, AccountHealth, Id, Incident, IncidentDetail, IncidentFilter, OnCall, ProviderKind,
+    Service, TokenSource,
+};
+
+/// The core, opened on one data directory. Share it behind an `Arc`.
+pub struct Tocsin {
+    store: Store,
+    data_dir: PathBuf,
+}
+
+impl Tocsin {
+    /// Opens the cache in `data_dir`, creating it and bringing its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Tocsin> {
+        let store = Store::open(data_dir)?;
+        Ok(Tocsin { store, data_dir: data_dir.to_path_buf() })
+    }
+
+    /// `TOCSIN_DATA_DIR` if set, else the OS data directory (e.g. `~/.local/share/tocsin`).
+    pub fn default_data_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("TOCSIN_DATA_DIR").filter(|d| !d.is_empty()) {
+            return PathBuf::from(dir);
+        }
+        directories::ProjectDirs::from("dev", "tocsin", "tocsin")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".tocsin"))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
+        self.store.incidents(filter)
+    }
+
+    pub fn incident(&self, id: Id) -> Result<IncidentDetail> {
+        self.store.incident_detail(id)
+    }
+
+    pub fn services(&self) -> Result<Vec<Service>> {
+        self.store.services()
+    }
+
+    pub fn oncall_now(&self) -> Result<Vec<OnCall>> {
+        self.store.oncall_now()
+    }
+
+    pub fn health(&self) -> Result<Vec<AccountHealth>> {
+        self.store.health()
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.store.accounts()
+    }
+
+    /// Adds an account. A token given here goes to the OS keychain; if the keychain refuses,
+    /// the account is not added, so no account is left without its token.
+    pub fn add_account(&self, new: NewAccount, token: Option<String>) -> Result<Account> {
+        validate(&new, token.is_some())?;
+        let mut new = new;
+        if token.is_some() {
+            new.token = TokenSource::Keychain;
+        }
+
+        let account = self.store.add_account(&new)?;
+        if let Some(token) = token {
+            if let Err(e) = secrets::store_token(account.id, &token) {
+                let _ = self.store.remove_account(account.id);
+                return Err(e);
+            }
+        }
+        tracing::info!(account = %account.name, kind = account.kind.as_str(), "account added");
+        Ok(account)
+    }
+
+    /// Removes an account, its cached data and its keychain entry.
+    pub fn remove_account(&self, id: Id) -> Result<()> {
+        let account = self.store.account(id)?;
+        if account.token == TokenSource::Keychain {
+            secrets::delete_token(id)?;
+        }
+        self.store.remove_account(id)
+    }
+
+    /// Declares an incident in the local workspace.
+    pub fn declare_local(&self, title: &str, severity: u8) -> Result<Incident> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(Error::Invalid("an incident needs a title".into()));
+        }
+        if !(1..=4).contains(&severity) {
+            return Err(Error::Invalid(format!("severity must be 1 to 4, not {severity}")));
+        }
+        self.apply_local(|n| provider::local::declared(title, severity, n))
+    }
+
+    /// Starts a drill: a simulated page in the local workspace, clearly marked as a drill.
+    pub fn start_drill(&self) -> Result<Incident> {
+        self.apply_local(provider::local::drill)
+    }
+
+    fn apply_local(&self, make: impl FnOnce(i64) -> provider::Batch) -> Result<Incident> {
+        let account = self.store.local_account()?;
+        let number = self.store.next_local_number(account.id)?;
+        let batch = make(number);
+        let provider_id = batch.incidents[0].provider_id.clone();
+        self.store.apply(account.id, &batch)?;
+        let id = self.store.find_incident(&provider_id)?;
+        self.store.incident_row(id)
+    }
+}
+
+fn validate(new: &NewAccount, has_token: bool) -> Result<()> {
+    if let Some(url) = &new.api_url {
+        let ok = url.starts_with("https://") || url.starts_with("http://");
+        if !ok {
+            return Err(Error::Invalid(format!("`{url}` is not an http(s) URL")));
+        }
+    }
+    match new.kind {
+        ProviderKind::Pagerduty if !has_token && !matches!(new.token, TokenSource::Env { .. }) => {
+            Err(Error::Invalid("PagerDuty needs a token (keychain or environment)".into()))
+        }
+        ProviderKind::Alertmanager if new.api_url.is_none() => {
+            Err(Error::Invalid("Alertmanager needs its URL".into()))
+        }
+        ProviderKind::Local => Err(Error::Invalid("the local workspace exists already".into())),
+        _ => Ok(()),
+    }
+}

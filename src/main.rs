@@ -1,0 +1,2 @@
+//! The `tocsin` command line (placeholder until the CLI lands).
+fn main() {}

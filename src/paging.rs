@@ -1,0 +1,157 @@
+//! Paging: turning newly claimed pages into native notifications, once each.
+//!
+//! The store's ledger decides what is a new page (see `Store::claim_pages`); this module
+//! decides how it is shown. Many pages in one pass become one summary, not a storm of
+//! notifications.
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::model::{Id, Incident};
+
+/// More new pages than this in one pass are shown as a single summary.
+pub const STORM_THRESHOLD: usize = 3;
+
+/// What a person did with a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAction {
+    /// Show the incident in the window.
+    Open(Id),
+    /// Acknowledge the incident (written back through the outbox, next issue).
+    Acknowledge(Id),
+}
+
+/// How a page reaches the person. The desktop implementation talks to the OS; tests record.
+pub trait Notifier: Send + Sync {
+    /// One page about one incident.
+    fn page(&self, incident: &Incident) -> Result<()>;
+    /// One notification summarising several pages.
+    fn storm(&self, incidents: &[Incident]) -> Result<()>;
+}
+
+/// Shows the claimed pages; returns the ids whose notification could not be shown, so the
+/// caller can give their claims back for the next pass.
+pub fn raise(notifier: &dyn Notifier, pages: &[Incident]) -> Vec<Id> {
+    let result = match pages.len() {
+        0 => return Vec::new(),
+        n if n > STORM_THRESHOLD => notifier.storm(pages),
+        _ => {
+            let failed: Vec<Id> =
+                pages.iter().filter(|i| notifier.page(i).is_err()).map(|i| i.id).collect();
+            return failed;
+        }
+    };
+    match result {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, count = pages.len(), "summary notification failed");
+            pages.iter().map(|i| i.id).collect()
+        }
+    }
+}
+
+/// The notification's title line.
+pub fn title(incident: &Incident) -> String {
+    let drill = if incident.is_drill { "[DRILL] " } else { "" };
+    let urgency = match incident.urgency {
+        crate::model::Urgency::High => "High urgency",
+        crate::model::Urgency::Low => "Low urgency",
+    };
+    format!("{drill}{urgency}: you are paged")
+}
+
+/// The notification's body: the incident as plain text (notification servers may interpret
+/// markup, so angle brackets and ampersands from the provider are escaped).
+pub fn body(incident: &Incident) -> String {
+    let number = incident.number.map(|n| format!("#{n} ")).unwrap_or_default();
+    let service = incident.service_name.as_deref().map(|s| format!("\n{s}")).unwrap_or_default();
+    escape_markup(&format!("{number}{}{service} · {}", incident.title, incident.account_name))
+}
+
+fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Native notifications through the desktop's notification server (D-Bus on Linux).
+pub struct DesktopNotifier {
+    on_action: Arc<dyn Fn(PageAction) + Send + Sync>,
+}
+
+impl DesktopNotifier {
+    pub fn new(on_action: Arc<dyn Fn(PageAction) + Send + Sync>) -> DesktopNotifier {
+        DesktopNotifier { on_action }
+    }
+
+    fn show(&self, summary: &str, body: &str, incident: Option<Id>, urgent: bool) -> Result<()> {
+        let mut n = notify_rust::Notification::new();
+        n.appname("Tocsin").summary(summary).body(body).icon("dialog-warning");
+        if incident.is_some() {
+            n.action("default", "Open").action("open", "Open").action("acknowledge", "Acknowledge");
+        }
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            let urgency =
+                if urgent { notify_rust::Urgency::Critical } else { notify_rust::Urgency::Normal };
+            n.urgency(urgency);
+        }
+        let handle = n.show().map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+        self.listen(handle, incident);
+        Ok(())
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn listen(&self, handle: notify_rust::NotificationHandle, incident: Option<Id>) {
+        let Some(id) = incident else { return };
+        let on_action = self.on_action.clone();
+        // Waiting for an action blocks until the notification closes, so it gets a thread.
+        std::thread::spawn(move || {
+            handle.wait_for_action(|action| match action {
+                "default" | "open" => on_action(PageAction::Open(id)),
+                "acknowledge" => on_action(PageAction::Acknowledge(id)),
+                _ => {}
+            });
+        });
+    }
+
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    fn listen(&self, _handle: notify_rust::NotificationHandle, _incident: Option<Id>) {
+        // TODO(actions-macos-windows): notify-rust offers no action callbacks here; wire the
+        // Tauri notification plugin's actions instead.
+        let _ = &self.on_action;
+    }
+}
+
+impl Notifier for DesktopNotifier {
+    fn page(&self, incident: &Incident) -> Result<()> {
+        let urgent = incident.urgency == crate::model::Urgency::High;
+        self.show(&title(incident), &body(incident), Some(incident.id), urgent)
+    }
+
+    fn storm(&self, incidents: &[Incident]) -> Result<()> {
+        let summary = format!("You are paged for {} incidents", incidents.len());
+        let lines: Vec<String> = incidents.iter().take(5).map(body).collect();
+        let more = incidents.len().saturating_sub(5);
+        let tail = if more > 0 { format!("\n…and {more} more") } else { String::new() };
+        let urgent = incidents.iter().any(|i| i.urgency == crate::model::Urgency::High);
+        self.show(&summary, &format!("{}{tail}", lines.join("\n")), None, urgent)
+    }
+}
+
+/// A notifier that remembers what it was asked to show; for tests and `--dry-run`.
+#[derive(Default)]
+pub struct RecordingNotifier {
+    pub shown: Mutex<Vec<Vec<Id>>>,
+}
+
+impl Notifier for RecordingNotifier {
+    fn page(&self, incident: &Incident) -> Result<()> {
+        self.shown.lock().unwrap_or_else(|e| e.into_inner()).push(vec![incident.id]);
+        Ok(())
+    }
+
+    fn storm(&self, incidents: &[Incident]) -> Result<()> {
+        let ids = incidents.iter().map(|i| i.id).collect();
+        self.shown.lock().unwrap_or_else(|e| e.into_inner()).push(ids);
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! Prometheus Alertmanager API v2: each firing alert (by fingerprint) is an open incident;
+//! an alert that ends or disappears resolves it.
+//!
+//! Alertmanager forgets ended alerts instead of reporting them resolved, so every pass reads
+//! the complete set of active alerts and the store resolves whatever is missing from it.
+
+use chrono::{DateTime, Utc};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+
+use super::http::{HttpClient, RetryPolicy};
+use super::{Batch, IncidentRecord, LogRecord};
+use crate::error::Result;
+use crate::model::{IncidentStatus, Urgency};
+
+/// An Alertmanager endpoint, optionally behind a proxy that wants a bearer token.
+pub struct Alertmanager {
+    http: HttpClient,
+}
+
+impl Alertmanager {
+    pub fn new(url: &str, token: Option<&str>, retry: RetryPolicy) -> Result<Alertmanager> {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept", "application/json".parse().expect("static header"));
+        if let Some(token) = token {
+            let (name, value) = HttpClient::header("authorization", &format!("Bearer {token}"))?;
+            headers.insert(name, value);
+        }
+        Ok(Alertmanager { http: HttpClient::new("Alertmanager", url, headers, retry) })
+    }
+
+    /// The server's version and cluster status, to show that the URL is an Alertmanager.
+    pub async fn status(&self) -> Result<Value> {
+        self.http.get_json("/api/v2/status", &[]).await
+    }
+
+    /// One pass: every active alert, inhibited and silenced ones included (as acknowledged).
+    pub async fn pass(&self) -> Result<Batch> {
+        let query = [("active".to_string(), "true".to_string())];
+        let body = self.http.get_json("/api/v2/alerts", &query).await?;
+        let alerts = body.as_array().cloned().unwrap_or_default();
+        let now = Utc::now();
+
+        let mut batch = Batch { open_set_complete: true, ..Batch::default() };
+        for alert in alerts.iter().filter(|a| !has_ended(a, now)) {
+            let record = incident(alert);
+            batch.log_entries.push(LogRecord {
+                incident_provider_id: record.provider_id.clone(),
+                provider_id: Some(format!("trigger:{}", record.created_at.timestamp())),
+                kind: "trigger".into(),
+                at: record.created_at,
+                summary: format!("Alert firing: {}", record.title),
+                agent: Some("Alertmanager".into()),
+            });
+            batch.incidents.push(record);
+        }
+        Ok(batch)
+    }
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(v.as_str()?).ok().map(|t| t.with_timezone(&Utc))
+}
+
+fn has_ended(alert: &Value, now: DateTime<Utc>) -> bool {
+    time(&alert["endsAt"]).is_some_and(|end| end <= now)
+}
+
+/// Maps the conventional `severity` label onto urgency; anything unrecognised pages.
+pub fn urgency(severity: Option<&str>) -> Urgency {
+    match severity.map(str::to_ascii_lowercase).as_deref() {
+        Some("warning" | "warn" | "info" | "informational" | "low" | "none") => Urgency::Low,
+        _ => Urgency::High,
+    }
+}
+
+/// Normalises one alert. The fingerprint is the incident id; `startsAt` keys the page, so an
+/// alert that fires again after ending pages again.
+pub fn incident(alert: &Value) -> IncidentRecord {
+    let labels = &alert["labels"];
+    let annotations = &alert["annotations"];
+    let fingerprint = alert["fingerprint"].as_str().unwrap_or_default().to_string();
+    let starts = time(&alert["startsAt"]).unwrap_or_else(Utc::now);
+    let name = labels["alertname"].as_str().unwrap_or("alert");
+    let title = annotations["summary"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| match labels["instance"].as_str() {
+            Some(instance) => format!("{name} on {instance}"),
+            None => name.to_string(),
+        });
+    let state = alert["status"]["state"].as_str().unwrap_or("active");
+    // Silenced or inhibited alerts are being handled by someone: shown as acknowledged.
+    let status = if state == "suppressed" {
+        IncidentStatus::Acknowledged
+    } else {
+        IncidentStatus::Triggered
+    };
+    let service = labels["service"].as_str().or(labels["job"].as_str()).map(str::to_string);
+
+    IncidentRecord {
+        provider_id: fingerprint.clone(),
+        number: None,
+        title,
+        status,
+        raw_status: None,
+        urgency: urgency(labels["severity"].as_str()),
+        priority: None,
+        severity: None,
+        service_id: service.clone(),
+        service_name: service,
+        escalation_policy_id: None,
+        assignees: Vec::new(),
+        my_assignment: Some(format!("firing:{fingerprint}:{}", starts.to_rfc3339())),
+        created_at: starts,
+        acknowledged_at: None,
+        resolved_at: None,
+        updated_at: time(&alert["updatedAt"]).unwrap_or(starts),
+        html_url: alert["generatorURL"].as_str().map(str::to_string),
+        is_drill: false,
+        details: json!({ "labels": labels, "annotations": annotations, "state": state }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_maps_to_urgency() {
+        assert_eq!(urgency(Some("critical")), Urgency::High);
+        assert_eq!(urgency(Some("Warning")), Urgency::Low);
+        assert_eq!(urgency(None), Urgency::High);
+        assert_eq!(urgency(Some("something-new")), Urgency::High);
+    }
+
+    #[test]
+    fn alert_becomes_incident_with_labels_kept() {
+        let a = json!({
+            "fingerprint": "abc", "startsAt": "2026-01-01T00:00:00Z",
+            "endsAt": "2099-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:01Z",
+            "labels": {"alertname": "HighLatency", "instance": "web-1", "severity": "warning"},
+            "annotations": {}, "status": {"state": "suppressed"},
+        });
+        let r = incident(&a);
+        assert_eq!(r.title, "HighLatency on web-1");
+        assert_eq!(r.status, IncidentStatus::Acknowledged);
+        assert_eq!(r.urgency, Urgency::Low);
+        assert_eq!(r.details["labels"]["instance"], "web-1");
+    }
+}

@@ -1,0 +1,226 @@
+//! A JSON-over-HTTP client shared by the adapters: timeouts, retries with exponential back-off
+//! and jitter, rate-limit headers honoured, and provider errors turned into [`Error`]s.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// How hard to try before giving up on one request.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1`: exponential, capped, with full jitter so that
+    /// many clients recovering together do not hammer the server in lockstep.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.min(16));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        half + half.mul_f64(jitter())
+    }
+}
+
+/// A uniform number in [0, 1) that needs no random-number crate; quality does not matter here,
+/// only that two processes do not pick the same delays.
+pub fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// One provider's HTTP endpoint with its fixed headers.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    base: String,
+    provider: &'static str,
+    headers: HeaderMap,
+    policy: RetryPolicy,
+}
+
+impl HttpClient {
+    pub fn new(provider: &'static str, base: &str, headers: HeaderMap, policy: RetryPolicy) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("tocsin/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a client with static settings builds");
+        HttpClient { client, base: base.trim_end_matches('/').to_string(), provider, headers, policy }
+    }
+
+    /// Builds the fixed headers, refusing a token that cannot be a header value.
+    pub fn header(name: &'static str, value: &str) -> Result<(&'static str, HeaderValue)> {
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| Error::Invalid(format!("the {name} header has invalid characters")))?;
+        value.set_sensitive(true);
+        Ok((name, value))
+    }
+
+    /// GET `path` with `query`, retrying what can heal, and parse the JSON body.
+    pub async fn get_json(&self, path: &str, query: &[(String, String)]) -> Result<Value> {
+        let url = format!("{}{}", self.base, path);
+        let mut attempt = 0;
+        loop {
+            let (error, wait) = match self.try_once(Method::GET, &url, query).await {
+                Ok(value) => return Ok(value),
+                Err(Attempt::Fatal(error)) => return Err(error),
+                Err(Attempt::Retry { error, wait }) => (error, wait),
+            };
+            attempt += 1;
+            if attempt >= self.policy.max_attempts {
+                return Err(error);
+            }
+            let delay = wait.unwrap_or_else(|| self.policy.backoff(attempt)).min(self.policy.max_delay);
+            tracing::debug!(provider = self.provider, path, ?delay, %error, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn try_once(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(String, String)],
+    ) -> std::result::Result<Value, Attempt> {
+        let request = self.client.request(method, url).headers(self.headers.clone()).query(query);
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        if status.is_success() {
+            let body = response.bytes().await.map_err(|e| self.transport_error(e))?;
+            return serde_json::from_slice(&body).map_err(|e| Attempt::Retry {
+                error: Error::Malformed { provider: self.provider.into(), message: e.to_string() },
+                wait: None,
+            });
+        }
+        Err(self.status_error(status, response).await)
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> Attempt {
+        let error = Error::Offline { provider: self.provider.into(), message: describe(&e) };
+        Attempt::Retry { error, wait: None }
+    }
+
+    async fn status_error(&self, status: StatusCode, response: Response) -> Attempt {
+        let wait = rate_limit_wait(response.headers());
+        let body = response.text().await.unwrap_or_default();
+        let message = error_message(&body).unwrap_or_else(|| status.to_string());
+        let provider = self.provider.to_string();
+
+        match status.as_u16() {
+            401 | 403 => Attempt::Fatal(Error::Unauthorized { provider, message }),
+            420 | 429 => {
+                let secs = wait.map_or(self.policy.backoff(1).as_secs().max(1), |w| w.as_secs());
+                let error = Error::RateLimited { provider, retry_after_secs: secs };
+                Attempt::Retry { error, wait: Some(wait.unwrap_or_else(|| self.policy.backoff(1))) }
+            }
+            code if code >= 500 => {
+                Attempt::Retry { error: Error::Provider { provider, status: code, message }, wait: None }
+            }
+            code => Attempt::Fatal(Error::Provider { provider, status: code, message }),
+        }
+    }
+}
+
+enum Attempt {
+    Retry { error: Error, wait: Option<Duration> },
+    Fatal(Error),
+}
+
+/// Reads `ratelimit-reset` (seconds until the window resets) or `retry-after` (seconds).
+fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
+    ["ratelimit-reset", "retry-after"].iter().find_map(|name| {
+        let secs: f64 = headers.get(*name)?.to_str().ok()?.trim().parse().ok()?;
+        Some(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)))
+    })
+}
+
+/// Turns a provider's error body into one readable line. PagerDuty's `error.errors` comes as an
+/// array, a string or an object depending on the endpoint; all three are handled.
+pub fn error_message(body: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    let error = value.get("error").unwrap_or(&value);
+    let main = match error {
+        Value::String(s) => Some(s.clone()),
+        _ => error.get("message").and_then(Value::as_str).map(str::to_string),
+    };
+    let details = match error.get("errors") {
+        Some(Value::Array(items)) => items.iter().map(text_of).collect::<Vec<_>>().join("; "),
+        Some(Value::Object(map)) => map.values().map(text_of).collect::<Vec<_>>().join("; "),
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    match (main, details.is_empty()) {
+        (Some(m), true) => Some(m),
+        (Some(m), false) => Some(format!("{m}: {details}")),
+        (None, false) => Some(details),
+        (None, true) => None,
+    }
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the request timed out".into()
+    } else if e.is_connect() {
+        "the connection failed".into()
+    } else {
+        e.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_messages_in_every_shape() {
+        let arr = r#"{"error":{"message":"Invalid Input","code":2001,"errors":["a","b"]}}"#;
+        let s = r#"{"error":{"message":"Invalid Input","errors":"offset too big"}}"#;
+        let obj = r#"{"error":{"message":"Invalid Input","errors":{"since":["is bad"]}}}"#;
+        let plain = r#"{"error":"Not found"}"#;
+        assert_eq!(error_message(arr).unwrap(), "Invalid Input: a; b");
+        assert_eq!(error_message(s).unwrap(), "Invalid Input: offset too big");
+        assert_eq!(error_message(obj).unwrap(), "Invalid Input: is bad");
+        assert_eq!(error_message(plain).unwrap(), "Not found");
+        assert_eq!(error_message("<html>"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        let p = RetryPolicy::default();
+        for attempt in 0..40 {
+            let d = p.backoff(attempt);
+            assert!(d <= p.max_delay, "{d:?}");
+            assert!(d >= (p.base_delay * (1 << attempt.min(16))).min(p.max_delay) / 2);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Applying a sync [`Batch`] to the cache in one transaction, and the ledger of raised pages.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{ts, Store};
+use crate::error::Result;
+use crate::model::{Id, Incident};
+use crate::provider::{Batch, IncidentRecord, LogRecord, OnCallRecord, PolicyRecord};
+
+/// What a batch changed, for logs and events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyOutcome {
+    pub incidents: usize,
+    pub log_entries: usize,
+    /// Incidents resolved because they vanished from a complete open set.
+    pub vanished: usize,
+}
+
+impl Store {
+    /// Applies everything a sync pass learned, advances the cursor and marks the account
+    /// healthy — all or nothing.
+    pub fn apply(&self, account_id: Id, batch: &Batch) -> Result<ApplyOutcome> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+
+        if let Some(me) = &batch.me {
+            tx.execute(
+                "UPDATE accounts SET user_id = ?2, email = COALESCE(email, ?3) WHERE id = ?1",
+                params![account_id, me.provider_id, me.email],
+            )?;
+        }
+        apply_directory(&tx, account_id, batch)?;
+        let incidents = upsert_incidents(&tx, account_id, &batch.incidents)?;
+        let vanished = if batch.open_set_complete {
+            resolve_vanished(&tx, account_id, &batch.incidents)?
+        } else {
+            0
+        };
+        let log_entries = insert_log_entries(&tx, account_id, &batch.log_entries)?;
+        record_success(&tx, account_id, batch)?;
+
+        tx.commit()?;
+        Ok(ApplyOutcome { incidents, log_entries, vanished })
+    }
+
+    /// Claims every page not raised yet: triggered incidents assigned to the responder whose
+    /// current assignment has no ledger row. The rows are written before the notification is
+    /// shown, so two processes never both raise the same page.
+    pub fn claim_pages(&self) -> Result<Vec<Incident>> {
+        let ids: Vec<(Id, String)> = {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let pending = pending_pages(&tx)?;
+            let now = ts(Utc::now());
+            for (id, key) in &pending {
+                tx.execute(
+                    "INSERT OR IGNORE INTO pages (incident_id, page_key, raised_at)
+                     VALUES (?1, ?2, ?3)",
+                    params![id, key, now],
+                )?;
+            }
+            tx.commit()?;
+            pending
+        };
+        ids.into_iter().map(|(id, _)| self.incident_row(id)).collect()
+    }
+
+    /// Gives a claimed page back after the notification could not be shown, so the next pass
+    /// tries again rather than losing it.
+    pub fn release_page(&self, incident_id: Id) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM pages WHERE incident_id = ?1 AND page_key =
+                (SELECT my_assignment FROM incidents WHERE id = ?1)",
+            [incident_id],
+        )?;
+        Ok(())
+    }
+
+    /// How many pages the ledger holds.
+    pub fn count_pages(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT count(*) FROM pages", [], |r| r.get(0))?)
+    }
+}
+
+fn pending_pages(tx: &Transaction<'_>) -> Result<Vec<(Id, String)>> {
+    let mut stmt = tx.prepare(
+        "SELECT i.id, i.my_assignment FROM incidents i
+         WHERE i.status = 'triggered' AND i.my_assignment IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pages p
+                           WHERE p.incident_id = i.id AND p.page_key = i.my_assignment)
+         ORDER BY i.created_at",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn apply_directory(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()> {
+    let mut users = tx.prepare_cached(
+        "INSERT INTO users (account_id, provider_id, name, email) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET name = excluded.name, email = excluded.email",
+    )?;
+    for u in &batch.users {
+        users.execute(params![account, u.provider_id, u.name, u.email])?;
+    }
+
+    for (table, items) in [("services", &batch.services), ("priorities", &batch.priorities)] {
+        let sql = format!(
+            "INSERT INTO {table} (account_id, provider_id, name) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO UPDATE SET name = excluded.name"
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for item in items {
+            stmt.execute(params![account, item.provider_id, item.name])?;
+        }
+    }
+
+    for policy in &batch.policies {
+        upsert_policy(tx, account, policy)?;
+    }
+
+    let mut schedules = tx.prepare_cached(
+        "INSERT INTO schedules (account_id, provider_id, name, time_zone) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone",
+    )?;
+    for s in &batch.schedules {
+        schedules.execute(params![account, s.provider_id, s.name, s.time_zone])?;
+    }
+
+    if let Some(oncalls) = &batch.oncalls {
+        replace_oncalls(tx, account, oncalls)?;
+    }
+    Ok(())
+}
+
+fn upsert_policy(tx: &Transaction<'_>, account: Id, policy: &PolicyRecord) -> Result<()> {
+    tx.execute(
+        "INSERT INTO escalation_policies (account_id, provider_id, name, num_loops)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET name = excluded.name, num_loops = excluded.num_loops",
+        params![account, policy.provider_id, policy.name, policy.num_loops],
+    )?;
+    tx.execute(
+        "DELETE FROM escalation_rules WHERE account_id = ?1 AND policy_id = ?2",
+        params![account, policy.provider_id],
+    )?;
+    for (position, rule) in policy.rules.iter().enumerate() {
+        let targets = serde_json::to_string(&rule.targets).unwrap_or_else(|_| "[]".into());
+        tx.execute(
+            "INSERT INTO escalation_rules (account_id, policy_id, position, delay_minutes, targets)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![account, policy.provider_id, position as i64, rule.delay_minutes, targets],
+        )?;
+    }
+    Ok(())
+}
+
+fn replace_oncalls(tx: &Transaction<'_>, account: Id, oncalls: &[OnCallRecord]) -> Result<()> {
+    tx.execute("DELETE FROM oncalls WHERE account_id = ?1", [account])?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO oncalls (account_id, escalation_policy_id, level, user_id, user_name,
+                              user_email, schedule_id, schedule_name, start_at, end_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for o in oncalls {
+        stmt.execute(params![
+            account,
+            o.escalation_policy_id,
+            o.level,
+            o.user.provider_id,
+            o.user.name,
+            o.user.email,
+            o.schedule_id,
+            o.schedule_name,
+            o.start.map(ts),
+            o.end.map(ts),
+        ])?;
+    }
+    Ok(())
+}
+
+fn upsert_incidents(tx: &Transaction<'_>, account: Id, items: &[IncidentRecord]) -> Result<usize> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO incidents (account_id, provider_id, number, title, status, raw_status,
+             urgency, priority, severity, service_id, service_name, escalation_policy_id,
+             assignees, my_assignment, created_at, acknowledged_at, resolved_at, updated_at,
+             html_url, is_drill, details)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21)
+         ON CONFLICT (account_id, provider_id) DO UPDATE SET
+             number = excluded.number, title = excluded.title, status = excluded.status,
+             raw_status = excluded.raw_status, urgency = excluded.urgency,
+             priority = excluded.priority,
+             severity = COALESCE(excluded.severity, incidents.severity),
+             service_id = excluded.service_id,
+             service_name = COALESCE(excluded.service_name, incidents.service_name),
+             escalation_policy_id = excluded.escalation_policy_id,
+             assignees = excluded.assignees, my_assignment = excluded.my_assignment,
+             created_at = excluded.created_at,
+             acknowledged_at = COALESCE(excluded.acknowledged_at, incidents.acknowledged_at),
+             resolved_at = excluded.resolved_at, updated_at = excluded.updated_at,
+             html_url = excluded.html_url, is_drill = excluded.is_drill,
+             details = excluded.details",
+    )?;
+    for i in items {
+        let assignees = serde_json::to_string(&i.assignees).unwrap_or_else(|_| "[]".into());
+        stmt.execute(params![
+            account,
+            i.provider_id,
+            i.number,
+            i.title,
+            i.status.as_str(),
+            i.raw_status,
+            i.urgency.as_str(),
+            i.priority,
+            i.severity,
+            i.service_id,
+            i.service_name,
+            i.escalation_policy_id,
+            assignees,
+            i.my_assignment,
+            ts(i.created_at),
+            i.acknowledged_at.map(ts),
+            i.resolved_at.map(ts),
+            ts(i.updated_at),
+            i.html_url,
+            i.is_drill,
+            i.details,
+        ])?;
+    }
+    Ok(items.len())
+}
+
+fn resolve_vanished(tx: &Transaction<'_>, account: Id, open: &[IncidentRecord]) -> Result<usize> {
+    let present: HashSet<&str> = open.iter().map(|i| i.provider_id.as_str()).collect();
+    let cached: Vec<(Id, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, provider_id FROM incidents WHERE account_id = ?1 AND status != 'resolved'",
+        )?;
+        let rows = stmt.query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+
+    let now = ts(Utc::now());
+    let mut count = 0;
+    for (id, provider_id) in cached.iter().filter(|(_, p)| !present.contains(p.as_str())) {
+        tx.execute(
+            "UPDATE incidents SET status = 'resolved', raw_status = NULL, resolved_at = ?2,
+                    updated_at = ?2
+             WHERE id = ?1",
+            params![id, now],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO log_entries (incident_id, provider_id, kind, at, summary)
+             VALUES (?1, ?2, 'resolve', ?3, 'Resolved: the alert is no longer firing')",
+            params![id, format!("vanished:{provider_id}:{now}"), now],
+        )?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+fn insert_log_entries(tx: &Transaction<'_>, account: Id, items: &[LogRecord]) -> Result<usize> {
+    let mut find = tx.prepare_cached(
+        "SELECT id FROM incidents WHERE account_id = ?1 AND provider_id = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO log_entries (incident_id, provider_id, kind, at, summary, agent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut count = 0;
+    for e in items {
+        let incident: Option<Id> =
+            find.query_row(params![account, e.incident_provider_id], |r| r.get(0)).optional()?;
+        let Some(incident) = incident else {
+            tracing::debug!(incident = %e.incident_provider_id, "log entry for uncached incident");
+            continue;
+        };
+        count += insert.execute(params![
+            incident,
+            e.provider_id,
+            e.kind,
+            ts(e.at),
+            e.summary,
+            e.agent
+        ])?;
+    }
+    Ok(count)
+}
+
+fn record_success(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()> {
+    let now = ts(Utc::now());
+    tx.execute(
+        "UPDATE sync_state SET state = 'ok', cursor = COALESCE(?2, cursor),
+                history_synced_at = CASE WHEN ?3 THEN COALESCE(history_synced_at, ?4)
+                                         ELSE history_synced_at END,
+                last_success_at = ?4, last_attempt_at = ?4, last_error = NULL,
+                last_error_code = NULL, consecutive_failures = 0
+         WHERE account_id = ?1",
+        params![account, batch.cursor, batch.history_complete, now],
+    )?;
+    Ok(())
+}

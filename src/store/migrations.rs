@@ -1,0 +1,147 @@
+//! Versioned schema migrations, applied in order inside one transaction each when the store opens.
+//!
+//! Append new migrations; never edit one that has shipped. `PRAGMA user_version` records how
+//! many have been applied.
+
+/// The schema, one entry per version.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: accounts, the cached provider data, sync state and the page ledger.
+    r#"
+    CREATE TABLE accounts (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL,
+        api_url     TEXT,
+        token_kind  TEXT NOT NULL,   -- none | keychain | env; never the token itself
+        token_env   TEXT,
+        email       TEXT,
+        user_id     TEXT,
+        created_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE users (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        provider_id TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        email       TEXT,
+        PRIMARY KEY (account_id, provider_id)
+    );
+
+    CREATE TABLE services (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        provider_id TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        PRIMARY KEY (account_id, provider_id)
+    );
+
+    CREATE TABLE priorities (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        provider_id TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        PRIMARY KEY (account_id, provider_id)
+    );
+
+    CREATE TABLE escalation_policies (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        provider_id TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        num_loops   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, provider_id)
+    );
+
+    CREATE TABLE escalation_rules (
+        account_id     INTEGER NOT NULL,
+        policy_id      TEXT NOT NULL,
+        position       INTEGER NOT NULL,
+        delay_minutes  INTEGER NOT NULL,
+        targets        TEXT NOT NULL,  -- JSON array of {id, type, name}
+        PRIMARY KEY (account_id, policy_id, position),
+        FOREIGN KEY (account_id, policy_id)
+            REFERENCES escalation_policies(account_id, provider_id) ON DELETE CASCADE
+    );
+
+    CREATE TABLE schedules (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        provider_id TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        time_zone   TEXT,
+        PRIMARY KEY (account_id, provider_id)
+    );
+
+    CREATE TABLE oncalls (
+        account_id            INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        escalation_policy_id  TEXT NOT NULL,
+        level                 INTEGER NOT NULL,
+        user_id               TEXT NOT NULL,
+        user_name             TEXT NOT NULL,
+        user_email            TEXT,
+        schedule_id           TEXT,
+        schedule_name         TEXT,
+        start_at              TEXT,
+        end_at                TEXT
+    );
+    CREATE INDEX oncalls_account ON oncalls(account_id);
+
+    CREATE TABLE incidents (
+        id                    INTEGER PRIMARY KEY,
+        account_id            INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        provider_id           TEXT NOT NULL,
+        number                INTEGER,
+        title                 TEXT NOT NULL,
+        status                TEXT NOT NULL,
+        raw_status            TEXT,
+        urgency               TEXT NOT NULL,
+        priority              TEXT,
+        severity              INTEGER,
+        service_id            TEXT,
+        service_name          TEXT,
+        escalation_policy_id  TEXT,
+        assignees             TEXT NOT NULL DEFAULT '[]',  -- JSON array of Person
+        my_assignment         TEXT,   -- page key when assigned to me, else NULL
+        created_at            TEXT NOT NULL,
+        acknowledged_at       TEXT,
+        resolved_at           TEXT,
+        updated_at            TEXT NOT NULL,
+        html_url              TEXT,
+        is_drill              INTEGER NOT NULL DEFAULT 0,
+        details               TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (account_id, provider_id)
+    );
+    CREATE INDEX incidents_by_status ON incidents(status, created_at);
+    CREATE INDEX incidents_by_created ON incidents(created_at);
+
+    CREATE TABLE log_entries (
+        id           INTEGER PRIMARY KEY,
+        incident_id  INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        provider_id  TEXT,
+        kind         TEXT NOT NULL,
+        at           TEXT NOT NULL,
+        summary      TEXT NOT NULL,
+        agent        TEXT,
+        UNIQUE (incident_id, provider_id)
+    );
+    CREATE INDEX log_entries_by_incident ON log_entries(incident_id, at);
+
+    CREATE TABLE sync_state (
+        account_id            INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        state                 TEXT NOT NULL DEFAULT 'pending',
+        cursor                TEXT,
+        history_synced_at     TEXT,
+        last_success_at       TEXT,
+        last_attempt_at       TEXT,
+        last_error            TEXT,
+        last_error_code       TEXT,
+        next_attempt_at       TEXT,
+        consecutive_failures  INTEGER NOT NULL DEFAULT 0
+    );
+
+    -- One row per page already raised: a restart, a re-sync or a second process that finds the
+    -- row here never raises the page again.
+    CREATE TABLE pages (
+        incident_id  INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        page_key     TEXT NOT NULL,
+        raised_at    TEXT NOT NULL,
+        PRIMARY KEY (incident_id, page_key)
+    );
+    "#,
+];

@@ -1,0 +1,248 @@
+//! Read queries over the cache: incident lists, details, services and who is on call.
+
+use chrono::Utc;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, OptionalExtension, Row};
+
+use super::{parse_ts, ts, Store};
+use crate::error::{Error, Result};
+use crate::model::{
+    Id, Incident, IncidentDetail, IncidentFilter, IncidentStatus, OnCall, Person, ProviderKind,
+    Service, StatusFilter, TimelineEntry, Urgency,
+};
+
+const INCIDENT_COLUMNS: &str = "i.id, i.account_id, a.name, a.kind, i.provider_id, i.number,
+    i.title, i.status, i.raw_status, i.urgency, i.priority, i.severity, i.service_id,
+    i.service_name, i.assignees, i.escalation_policy_id, i.created_at, i.acknowledged_at,
+    i.resolved_at, i.updated_at, i.html_url, i.is_drill, i.details";
+
+/// The default and the largest number of incidents one list returns.
+const DEFAULT_LIMIT: u32 = 500;
+const MAX_LIMIT: u32 = 10_000;
+
+impl Store {
+    /// Incidents matching `filter`: open ones first, then newest first.
+    pub fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
+        let (where_sql, args) = filter_sql(filter);
+        let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+        let sql = format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN accounts a ON a.id = i.account_id
+             WHERE {where_sql}
+             ORDER BY (i.status = 'resolved'), i.created_at DESC LIMIT {limit}"
+        );
+
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), incident_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One incident by local id.
+    pub fn incident_row(&self, id: Id) -> Result<Incident> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN accounts a ON a.id = i.account_id
+             WHERE i.id = ?1"
+        );
+        conn.query_row(&sql, [id], incident_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("incident {id}")))
+    }
+
+    /// Resolves what a person typed (a local id, a provider id, or `#number`) to a local id.
+    pub fn find_incident(&self, key: &str) -> Result<Id> {
+        let key = key.trim();
+        let conn = self.conn();
+        let by_number = key.strip_prefix('#').and_then(|n| n.parse::<i64>().ok());
+        let found: Option<Id> = if let Some(number) = by_number {
+            conn.query_row("SELECT id FROM incidents WHERE number = ?1 LIMIT 1", [number], |r| {
+                r.get(0)
+            })
+            .optional()?
+        } else {
+            conn.query_row(
+                "SELECT id FROM incidents WHERE CAST(id AS TEXT) = ?1 OR provider_id = ?1
+                 ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?
+        };
+        found.ok_or_else(|| Error::NotFound(format!("incident `{key}`")))
+    }
+
+    /// An incident with its timeline in time order.
+    pub fn incident_detail(&self, id: Id) -> Result<IncidentDetail> {
+        let incident = self.incident_row(id)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, incident_id, provider_id, kind, at, summary, agent FROM log_entries
+             WHERE incident_id = ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(TimelineEntry {
+                id: r.get(0)?,
+                incident_id: r.get(1)?,
+                provider_id: r.get(2)?,
+                kind: r.get(3)?,
+                at: parse_ts(&r.get::<_, String>(4)?).unwrap_or_default(),
+                summary: r.get(5)?,
+                agent: r.get(6)?,
+            })
+        })?;
+        let timeline = rows.collect::<Result<_, _>>()?;
+        Ok(IncidentDetail { incident, timeline })
+    }
+
+    /// Provider ids of the account's incidents that the cache holds as open.
+    pub fn open_provider_ids(&self, account: Id) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT provider_id FROM incidents WHERE account_id = ?1 AND status != 'resolved'",
+        )?;
+        let rows = stmt.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether the account's cache knows this incident.
+    pub fn has_incident(&self, account: Id, provider_id: &str) -> Result<bool> {
+        let conn = self.conn();
+        Ok(conn.query_row(
+            "SELECT count(*) > 0 FROM incidents WHERE account_id = ?1 AND provider_id = ?2",
+            rusqlite::params![account, provider_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Services of every account, by name.
+    pub fn services(&self) -> Result<Vec<Service>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT account_id, provider_id, name FROM services ORDER BY name COLLATE NOCASE",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Service { account_id: r.get(0)?, provider_id: r.get(1)?, name: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Who is on call right now, per escalation policy and level.
+    pub fn oncall_now(&self) -> Result<Vec<OnCall>> {
+        let now = ts(Utc::now());
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.account_id, a.name, o.escalation_policy_id,
+                    COALESCE(p.name, o.escalation_policy_id), o.level, o.user_id, o.user_name,
+                    o.user_email, o.schedule_name, o.start_at, o.end_at, o.user_id = a.user_id
+             FROM oncalls o JOIN accounts a ON a.id = o.account_id
+             LEFT JOIN escalation_policies p
+                    ON p.account_id = o.account_id AND p.provider_id = o.escalation_policy_id
+             WHERE (o.start_at IS NULL OR o.start_at <= ?1) AND (o.end_at IS NULL OR o.end_at > ?1)
+             ORDER BY 4 COLLATE NOCASE, o.level, o.user_name",
+        )?;
+        let rows = stmt.query_map([now], |r| {
+            Ok(OnCall {
+                account_id: r.get(0)?,
+                account_name: r.get(1)?,
+                escalation_policy_id: r.get(2)?,
+                escalation_policy_name: r.get(3)?,
+                level: r.get(4)?,
+                user: Person { provider_id: r.get(5)?, name: r.get(6)?, email: r.get(7)? },
+                schedule_name: r.get(8)?,
+                start: r.get::<_, Option<String>>(9)?.as_deref().and_then(parse_ts),
+                end: r.get::<_, Option<String>>(10)?.as_deref().and_then(parse_ts),
+                is_me: r.get::<_, Option<bool>>(11)?.unwrap_or(false),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether the responder is on call now anywhere, or any incident is open: the sync
+    /// engine polls faster then.
+    pub fn is_hot(&self) -> Result<bool> {
+        let me_on_call = self.oncall_now()?.iter().any(|o| o.is_me);
+        let conn = self.conn();
+        let open: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM incidents WHERE status != 'resolved'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(me_on_call || open)
+    }
+}
+
+fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Value>) {
+    let mut clauses = vec!["1 = 1".to_string()];
+    let mut args: Vec<Value> = Vec::new();
+
+    match filter.status {
+        StatusFilter::All => {}
+        StatusFilter::Open => clauses.push("i.status != 'resolved'".into()),
+        StatusFilter::Triggered => clauses.push("i.status = 'triggered'".into()),
+        StatusFilter::Acknowledged => clauses.push("i.status = 'acknowledged'".into()),
+        StatusFilter::Resolved => clauses.push("i.status = 'resolved'".into()),
+    }
+    if let Some(urgency) = filter.urgency {
+        args.push(Value::Text(urgency.as_str().into()));
+        clauses.push(format!("i.urgency = ?{}", args.len()));
+    }
+    if let Some(service) = filter.service_id.as_deref().filter(|s| !s.is_empty()) {
+        args.push(Value::Text(service.into()));
+        clauses.push(format!("i.service_id = ?{}", args.len()));
+    }
+    for word in filter.search.as_deref().unwrap_or("").split_whitespace() {
+        // Each word must appear in the title, the service or the number; LIKE's own wildcards
+        // in what a person types are escaped so they match literally.
+        let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        args.push(Value::Text(format!("%{escaped}%")));
+        let n = args.len();
+        clauses.push(format!(
+            "(i.title LIKE ?{n} ESCAPE '\\' OR i.service_name LIKE ?{n} ESCAPE '\\'
+              OR CAST(i.number AS TEXT) LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    (clauses.join(" AND "), args)
+}
+
+fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+    let assignees: String = r.get(14)?;
+    let details: String = r.get(22)?;
+    let kind: String = r.get(3)?;
+    Ok(Incident {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        account_name: r.get(2)?,
+        provider: ProviderKind::parse(&kind).unwrap_or(ProviderKind::Local),
+        provider_id: r.get(4)?,
+        number: r.get(5)?,
+        title: r.get(6)?,
+        status: IncidentStatus::parse(&r.get::<_, String>(7)?),
+        raw_status: r.get(8)?,
+        urgency: Urgency::parse(&r.get::<_, String>(9)?),
+        priority: r.get(10)?,
+        severity: r.get(11)?,
+        service_id: r.get(12)?,
+        service_name: r.get(13)?,
+        assignees: serde_json::from_str(&assignees).unwrap_or_default(),
+        escalation_policy_id: r.get(15)?,
+        created_at: parse_ts(&r.get::<_, String>(16)?).unwrap_or_default(),
+        acknowledged_at: r.get::<_, Option<String>>(17)?.as_deref().and_then(parse_ts),
+        resolved_at: r.get::<_, Option<String>>(18)?.as_deref().and_then(parse_ts),
+        updated_at: parse_ts(&r.get::<_, String>(19)?).unwrap_or_default(),
+        html_url: r.get(20)?,
+        is_drill: r.get(21)?,
+        details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+impl Store {
+    /// The next incident number in a local workspace.
+    pub fn next_local_number(&self, account: Id) -> Result<i64> {
+        let conn = self.conn();
+        Ok(conn.query_row(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE account_id = ?1",
+            [account],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -1,0 +1,346 @@
+//! The sync engine: one loop per account that reads its provider, applies the batch to the
+//! cache in one transaction, raises new pages, and records the account's health.
+//!
+//! Intervals shorten while the responder is on call or an incident is open. Failures back off
+//! exponentially with jitter; being offline is a state shown to the person, not an error
+//! storm; a rejected token stops polling until the account is added again.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{broadcast, Notify};
+use tracing::Instrument;
+
+use crate::error::{Error, Result};
+use crate::model::{Account, HealthState, Id, ProviderKind};
+use crate::paging::{self, Notifier};
+use crate::provider::alertmanager::Alertmanager;
+use crate::provider::http::{jitter, RetryPolicy};
+use crate::provider::pagerduty::{self, PagerDuty, PassInput};
+use crate::provider::Batch;
+use crate::store::ApplyOutcome;
+use crate::{secrets, Tocsin};
+
+/// What changed, for windows and other listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    /// The account's cached data changed.
+    Changed { account_id: Id },
+    /// The account's health changed (a failure, a recovery, a revoked token).
+    Health { account_id: Id },
+    /// These incidents were just paged.
+    Paged { incident_ids: Vec<Id> },
+}
+
+/// Timing of the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineConfig {
+    /// Between passes when nothing is going on.
+    pub idle_interval: Duration,
+    /// Between passes while I am on call or an incident is open.
+    pub hot_interval: Duration,
+    /// The longest wait after repeated failures.
+    pub max_backoff: Duration,
+    /// Retries inside one pass.
+    pub retry: RetryPolicy,
+    pub history_days: i64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            idle_interval: Duration::from_secs(60),
+            hot_interval: Duration::from_secs(15),
+            max_backoff: Duration::from_secs(15 * 60),
+            retry: RetryPolicy::default(),
+            history_days: 90,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Defaults, with `TOCSIN_SYNC_INTERVAL_SECS` overriding both intervals (tests, demos).
+    pub fn from_env() -> EngineConfig {
+        let mut config = EngineConfig::default();
+        let secs = std::env::var("TOCSIN_SYNC_INTERVAL_SECS").ok().and_then(|v| v.parse().ok());
+        if let Some(secs) = secs.filter(|s: &f64| *s > 0.0) {
+            config.idle_interval = Duration::from_secs_f64(secs);
+            config.hot_interval = Duration::from_secs_f64(secs);
+        }
+        config
+    }
+
+    fn failure_delay(&self, failures: u32) -> Duration {
+        let base = self.hot_interval.max(Duration::from_secs(1));
+        let exp = base.saturating_mul(1u32 << failures.min(10));
+        let capped = exp.min(self.max_backoff);
+        capped / 2 + (capped / 2).mul_f64(jitter())
+    }
+}
+
+/// A provider client kept across passes.
+enum Adapter {
+    PagerDuty(PagerDuty),
+    Alertmanager(Alertmanager),
+    Local,
+}
+
+/// Drives every account's sync and raises pages.
+pub struct Engine {
+    tocsin: Arc<Tocsin>,
+    notifier: Arc<dyn Notifier>,
+    events: broadcast::Sender<SyncEvent>,
+    config: EngineConfig,
+    wake: Arc<Notify>,
+    /// Set by [`Engine::wake`]: loops stopped by a non-transient error start again.
+    restart_stopped: AtomicBool,
+}
+
+impl Engine {
+    pub fn new(tocsin: Arc<Tocsin>, notifier: Arc<dyn Notifier>) -> Engine {
+        Engine::with_config(tocsin, notifier, EngineConfig::from_env())
+    }
+
+    pub fn with_config(
+        tocsin: Arc<Tocsin>,
+        notifier: Arc<dyn Notifier>,
+        config: EngineConfig,
+    ) -> Engine {
+        let (events, _) = broadcast::channel(256);
+        let wake = Arc::new(Notify::new());
+        Engine { tocsin, notifier, events, config, wake, restart_stopped: AtomicBool::new(false) }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+        self.events.subscribe()
+    }
+
+    /// Asks every account loop to sync now instead of waiting for its interval.
+    pub fn wake(&self) {
+        self.restart_stopped.store(true, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+
+    /// One pass over each account (or the one named), for `tocsin sync --once`.
+    pub async fn sync_once(&self, only: Option<&str>) -> Result<Vec<(Account, Result<ApplyOutcome>)>> {
+        let accounts = match only {
+            Some(name) => vec![self.tocsin.store().account_by_name(name)?],
+            None => self.tocsin.accounts()?,
+        };
+        let mut results = Vec::new();
+        for account in accounts {
+            let result = match self.adapter(&account) {
+                Ok(adapter) => self.pass(&account, &adapter).await,
+                Err(e) => {
+                    self.record_failure(&account, &e, None)?;
+                    Err(e)
+                }
+            };
+            results.push((account, result));
+        }
+        Ok(results)
+    }
+
+    /// Runs forever: starts a loop for each account (also ones added later) and raises pages
+    /// from the local workspace as soon as they appear.
+    pub async fn run(self: Arc<Self>) {
+        let mut loops: HashMap<Id, tokio::task::JoinHandle<()>> = HashMap::new();
+        loop {
+            match self.tocsin.accounts() {
+                Ok(accounts) => self.reconcile_loops(&accounts, &mut loops),
+                Err(e) => tracing::error!(error = %e, "cannot read accounts"),
+            }
+            self.raise_pages().await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    fn reconcile_loops(
+        self: &Arc<Self>,
+        accounts: &[Account],
+        loops: &mut HashMap<Id, tokio::task::JoinHandle<()>>,
+    ) {
+        // A loop that stopped (revoked token) stays stopped until someone asks to sync again,
+        // so a dead token is not retried every second.
+        let restart = self.restart_stopped.swap(false, Ordering::SeqCst);
+        loops.retain(|id, handle| {
+            let keep = accounts.iter().any(|a| a.id == *id) && !(restart && handle.is_finished());
+            if !keep {
+                handle.abort();
+            }
+            keep
+        });
+        for account in accounts.iter().filter(|a| a.kind != ProviderKind::Local) {
+            if !loops.contains_key(&account.id) {
+                let engine = self.clone();
+                let account = account.clone();
+                loops.insert(account.id, tokio::spawn(async move { engine.account_loop(account).await }));
+            }
+        }
+    }
+
+    async fn account_loop(self: Arc<Self>, account: Account) {
+        let adapter = match self.adapter(&account) {
+            Ok(adapter) => adapter,
+            Err(e) => {
+                // Without a token nothing can heal by retrying; the loop is restarted when the
+                // account is added again (it gets a new id).
+                let _ = self.record_failure(&account, &e, None);
+                return;
+            }
+        };
+        let mut failures = 0u32;
+        loop {
+            let delay = match self.pass(&account, &adapter).await {
+                Ok(_) => {
+                    failures = 0;
+                    self.interval()
+                }
+                Err(e) if !e.is_transient() => {
+                    tracing::warn!(account = %account.name, error = %e, "sync stopped");
+                    return;
+                }
+                Err(_) => {
+                    failures += 1;
+                    self.config.failure_delay(failures)
+                }
+            };
+            let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            let _ = self.tocsin.store().record_next_attempt(account.id, next);
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+
+    fn interval(&self) -> Duration {
+        match self.tocsin.store().is_hot() {
+            Ok(true) => self.config.hot_interval,
+            _ => self.config.idle_interval,
+        }
+    }
+
+    fn adapter(&self, account: &Account) -> Result<Adapter> {
+        let token = secrets::token(account)?;
+        match account.kind {
+            ProviderKind::Pagerduty => {
+                let token = token.ok_or_else(|| Error::MissingToken {
+                    account: account.name.clone(),
+                    message: "PagerDuty needs an API token".into(),
+                })?;
+                let options = pagerduty::Options {
+                    history_days: self.config.history_days,
+                    retry: self.config.retry,
+                };
+                Ok(Adapter::PagerDuty(PagerDuty::new(account.api_url.as_deref(), &token, options)?))
+            }
+            ProviderKind::Alertmanager => {
+                let url = account.api_url.as_deref().ok_or_else(|| {
+                    Error::Invalid(format!("account `{}` has no URL", account.name))
+                })?;
+                Ok(Adapter::Alertmanager(Alertmanager::new(url, token.as_deref(), self.config.retry)?))
+            }
+            ProviderKind::Local => Ok(Adapter::Local),
+        }
+    }
+
+    /// One pass for one account: read, apply, page, record health.
+    async fn pass(&self, account: &Account, adapter: &Adapter) -> Result<ApplyOutcome> {
+        let span = tracing::info_span!("sync", account = %account.name, kind = account.kind.as_str());
+        self.pass_in_span(account, adapter).instrument(span).await
+    }
+
+    async fn pass_in_span(&self, account: &Account, adapter: &Adapter) -> Result<ApplyOutcome> {
+        let started = std::time::Instant::now();
+
+        let batch = match self.read(account, adapter).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                let delay = if e.is_transient() { Some(self.config.failure_delay(1)) } else { None };
+                self.record_failure(account, &e, delay)?;
+                return Err(e);
+            }
+        };
+        let outcome = self.tocsin.store().apply(account.id, &batch)?;
+        tracing::info!(
+            incidents = outcome.incidents,
+            log_entries = outcome.log_entries,
+            vanished = outcome.vanished,
+            ms = started.elapsed().as_millis() as u64,
+            "sync pass applied"
+        );
+        let _ = self.events.send(SyncEvent::Changed { account_id: account.id });
+        let _ = self.events.send(SyncEvent::Health { account_id: account.id });
+
+        self.raise_pages().await;
+        Ok(outcome)
+    }
+
+    async fn read(&self, account: &Account, adapter: &Adapter) -> Result<Batch> {
+        match adapter {
+            Adapter::PagerDuty(pd) => {
+                let store = self.tocsin.store();
+                let (cursor, history_done) = store.cursor(account.id)?;
+                let current = store.account(account.id)?;
+                let input = PassInput {
+                    user_id: current.user_id,
+                    email: current.email,
+                    cursor,
+                    history_done,
+                    open_cached: store.open_provider_ids(account.id)?,
+                };
+                pd.pass(&input).await
+            }
+            Adapter::Alertmanager(am) => am.pass().await,
+            Adapter::Local => Ok(Batch::default()),
+        }
+    }
+
+    fn record_failure(
+        &self,
+        account: &Account,
+        error: &Error,
+        delay: Option<Duration>,
+    ) -> Result<()> {
+        let state = match error {
+            Error::Unauthorized { .. } | Error::MissingToken { .. } => HealthState::Revoked,
+            Error::Offline { .. } => HealthState::Offline,
+            _ => HealthState::Failing,
+        };
+        tracing::warn!(account = %account.name, code = error.code(), error = %error, "sync failed");
+        let next = delay.map(|d| Utc::now() + chrono::Duration::from_std(d).unwrap_or_default());
+        self.tocsin.store().record_failure(account.id, state, error, next)?;
+        let _ = self.events.send(SyncEvent::Health { account_id: account.id });
+        Ok(())
+    }
+
+    /// Claims and shows every page not raised yet.
+    pub async fn raise_pages(&self) {
+        let pages = match self.tocsin.store().claim_pages() {
+            Ok(pages) if pages.is_empty() => return,
+            Ok(pages) => pages,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the page ledger");
+                return;
+            }
+        };
+        let notifier = self.notifier.clone();
+        let shown = pages.clone();
+        let failed = tokio::task::spawn_blocking(move || paging::raise(notifier.as_ref(), &shown))
+            .await
+            .unwrap_or_else(|_| pages.iter().map(|i| i.id).collect());
+
+        for id in &failed {
+            let _ = self.tocsin.store().release_page(*id);
+        }
+        let raised: Vec<Id> = pages.iter().map(|i| i.id).filter(|id| !failed.contains(id)).collect();
+        tracing::info!(raised = raised.len(), failed = failed.len(), "pages raised");
+        if !raised.is_empty() {
+            let _ = self.events.send(SyncEvent::Paged { incident_ids: raised });
+        }
+    }
+}
