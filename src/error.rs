@@ -27,11 +27,18 @@ pub enum Error {
 
     /// The provider asked us to slow down.
     #[error("{provider} is rate limiting requests; retrying in {retry_after_secs} s")]
-    RateLimited { provider: String, retry_after_secs: u64 },
+    RateLimited {
+        provider: String,
+        retry_after_secs: u64,
+    },
 
     /// The provider answered with an error status.
     #[error("{provider} answered HTTP {status}: {message}")]
-    Provider { provider: String, status: u16, message: String },
+    Provider {
+        provider: String,
+        status: u16,
+        message: String,
+    },
 
     /// The provider answered with a body that does not parse.
     #[error("{provider} sent a malformed response: {message}")]

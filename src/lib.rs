@@ -31,7 +31,10 @@ impl Tocsin {
     /// Opens the cache in `data_dir`, creating it and bringing its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Tocsin> {
         let store = Store::open(data_dir)?;
-        Ok(Tocsin { store, data_dir: data_dir.to_path_buf() })
+        Ok(Tocsin {
+            store,
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     /// `TOCSIN_DATA_DIR` if set, else the OS data directory (e.g. `~/.local/share/tocsin`).
@@ -112,7 +115,9 @@ impl Tocsin {
             return Err(Error::Invalid("an incident needs a title".into()));
         }
         if !(1..=4).contains(&severity) {
-            return Err(Error::Invalid(format!("severity must be 1 to 4, not {severity}")));
+            return Err(Error::Invalid(format!(
+                "severity must be 1 to 4, not {severity}"
+            )));
         }
         self.apply_local(|n| provider::local::declared(title, severity, n))
     }
@@ -142,7 +147,9 @@ fn validate(new: &NewAccount, has_token: bool) -> Result<()> {
     }
     match new.kind {
         ProviderKind::Pagerduty if !has_token && !matches!(new.token, TokenSource::Env { .. }) => {
-            Err(Error::Invalid("PagerDuty needs a token (keychain or environment)".into()))
+            Err(Error::Invalid(
+                "PagerDuty needs a token (keychain or environment)".into(),
+            ))
         }
         ProviderKind::Alertmanager if new.api_url.is_none() => {
             Err(Error::Invalid("Alertmanager needs its URL".into()))

@@ -1,2 +1,24 @@
-//! The `tocsin` command line (placeholder until the CLI lands).
-fn main() {}
+//! The `tocsin` command line: the headless face of the core, for scripts, tests and terminals.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tocsin: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run()) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line a script can show as is; the code lets it branch.
+            eprintln!("tocsin: {e} [{}]", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -36,8 +36,11 @@ pub fn raise(notifier: &dyn Notifier, pages: &[Incident]) -> Vec<Id> {
         0 => return Vec::new(),
         n if n > STORM_THRESHOLD => notifier.storm(pages),
         _ => {
-            let failed: Vec<Id> =
-                pages.iter().filter(|i| notifier.page(i).is_err()).map(|i| i.id).collect();
+            let failed: Vec<Id> = pages
+                .iter()
+                .filter(|i| notifier.page(i).is_err())
+                .map(|i| i.id)
+                .collect();
             return failed;
         }
     };
@@ -63,13 +66,25 @@ pub fn title(incident: &Incident) -> String {
 /// The notification's body: the incident as plain text (notification servers may interpret
 /// markup, so angle brackets and ampersands from the provider are escaped).
 pub fn body(incident: &Incident) -> String {
-    let number = incident.number.map(|n| format!("#{n} ")).unwrap_or_default();
-    let service = incident.service_name.as_deref().map(|s| format!("\n{s}")).unwrap_or_default();
-    escape_markup(&format!("{number}{}{service} · {}", incident.title, incident.account_name))
+    let number = incident
+        .number
+        .map(|n| format!("#{n} "))
+        .unwrap_or_default();
+    let service = incident
+        .service_name
+        .as_deref()
+        .map(|s| format!("\n{s}"))
+        .unwrap_or_default();
+    escape_markup(&format!(
+        "{number}{}{service} · {}",
+        incident.title, incident.account_name
+    ))
 }
 
 fn escape_markup(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Native notifications through the desktop's notification server (D-Bus on Linux).
@@ -84,17 +99,27 @@ impl DesktopNotifier {
 
     fn show(&self, summary: &str, body: &str, incident: Option<Id>, urgent: bool) -> Result<()> {
         let mut n = notify_rust::Notification::new();
-        n.appname("Tocsin").summary(summary).body(body).icon("dialog-warning");
+        n.appname("Tocsin")
+            .summary(summary)
+            .body(body)
+            .icon("dialog-warning");
         if incident.is_some() {
-            n.action("default", "Open").action("open", "Open").action("acknowledge", "Acknowledge");
+            n.action("default", "Open")
+                .action("open", "Open")
+                .action("acknowledge", "Acknowledge");
         }
         #[cfg(all(unix, not(target_os = "macos")))]
         {
-            let urgency =
-                if urgent { notify_rust::Urgency::Critical } else { notify_rust::Urgency::Normal };
+            let urgency = if urgent {
+                notify_rust::Urgency::Critical
+            } else {
+                notify_rust::Urgency::Normal
+            };
             n.urgency(urgency);
         }
-        let handle = n.show().map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+        let handle = n
+            .show()
+            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
         self.listen(handle, incident);
         Ok(())
     }
@@ -131,9 +156,20 @@ impl Notifier for DesktopNotifier {
         let summary = format!("You are paged for {} incidents", incidents.len());
         let lines: Vec<String> = incidents.iter().take(5).map(body).collect();
         let more = incidents.len().saturating_sub(5);
-        let tail = if more > 0 { format!("\n…and {more} more") } else { String::new() };
-        let urgent = incidents.iter().any(|i| i.urgency == crate::model::Urgency::High);
-        self.show(&summary, &format!("{}{tail}", lines.join("\n")), None, urgent)
+        let tail = if more > 0 {
+            format!("\n…and {more} more")
+        } else {
+            String::new()
+        };
+        let urgent = incidents
+            .iter()
+            .any(|i| i.urgency == crate::model::Urgency::High);
+        self.show(
+            &summary,
+            &format!("{}{tail}", lines.join("\n")),
+            None,
+            urgent,
+        )
     }
 }
 
@@ -145,13 +181,76 @@ pub struct RecordingNotifier {
 
 impl Notifier for RecordingNotifier {
     fn page(&self, incident: &Incident) -> Result<()> {
-        self.shown.lock().unwrap_or_else(|e| e.into_inner()).push(vec![incident.id]);
+        self.shown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(vec![incident.id]);
         Ok(())
     }
 
     fn storm(&self, incidents: &[Incident]) -> Result<()> {
         let ids = incidents.iter().map(|i| i.id).collect();
-        self.shown.lock().unwrap_or_else(|e| e.into_inner()).push(ids);
+        self.shown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ids);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IncidentStatus, ProviderKind, Urgency};
+
+    fn incident(id: Id, title: &str) -> Incident {
+        Incident {
+            id,
+            account_id: 1,
+            account_name: "acct".into(),
+            provider: ProviderKind::Pagerduty,
+            provider_id: format!("P{id}"),
+            number: Some(id),
+            title: title.into(),
+            status: IncidentStatus::Triggered,
+            raw_status: None,
+            urgency: Urgency::High,
+            priority: None,
+            severity: None,
+            service_id: None,
+            service_name: None,
+            assignees: vec![],
+            escalation_policy_id: None,
+            created_at: chrono::Utc::now(),
+            acknowledged_at: None,
+            resolved_at: None,
+            updated_at: chrono::Utc::now(),
+            html_url: None,
+            is_drill: false,
+            details: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn markup_in_provider_text_is_escaped() {
+        let b = body(&incident(7, "<b>x</b> & <img src=x onerror=alert(1)>"));
+        assert_eq!(
+            b,
+            "#7 &lt;b&gt;x&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt; · acct"
+        );
+    }
+
+    #[test]
+    fn more_than_the_threshold_is_one_summary() {
+        let n = RecordingNotifier::default();
+        let few: Vec<_> = (1..=STORM_THRESHOLD as Id)
+            .map(|i| incident(i, "x"))
+            .collect();
+        assert!(raise(&n, &few).is_empty());
+        let many: Vec<_> = (1..=10).map(|i| incident(i, "x")).collect();
+        assert!(raise(&n, &many).is_empty());
+        let shown = n.shown.lock().unwrap();
+        assert_eq!(shown.len(), STORM_THRESHOLD + 1);
+        assert_eq!(shown.last().unwrap().len(), 10);
     }
 }

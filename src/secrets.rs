@@ -19,7 +19,9 @@ pub fn store_token(account_id: i64, token: &str) -> Result<()> {
     if token.is_empty() {
         return Err(Error::Invalid("the token is empty".into()));
     }
-    entry(account_id)?.set_password(token).map_err(|e| Error::Keychain(e.to_string()))
+    entry(account_id)?
+        .set_password(token)
+        .map_err(|e| Error::Keychain(e.to_string()))
 }
 
 /// Removes the account's keychain entry; a missing entry is fine.

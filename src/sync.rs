@@ -65,7 +65,9 @@ impl EngineConfig {
     /// Defaults, with `TOCSIN_SYNC_INTERVAL_SECS` overriding both intervals (tests, demos).
     pub fn from_env() -> EngineConfig {
         let mut config = EngineConfig::default();
-        let secs = std::env::var("TOCSIN_SYNC_INTERVAL_SECS").ok().and_then(|v| v.parse().ok());
+        let secs = std::env::var("TOCSIN_SYNC_INTERVAL_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok());
         if let Some(secs) = secs.filter(|s: &f64| *s > 0.0) {
             config.idle_interval = Duration::from_secs_f64(secs);
             config.hot_interval = Duration::from_secs_f64(secs);
@@ -111,7 +113,14 @@ impl Engine {
     ) -> Engine {
         let (events, _) = broadcast::channel(256);
         let wake = Arc::new(Notify::new());
-        Engine { tocsin, notifier, events, config, wake, restart_stopped: AtomicBool::new(false) }
+        Engine {
+            tocsin,
+            notifier,
+            events,
+            config,
+            wake,
+            restart_stopped: AtomicBool::new(false),
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
@@ -125,7 +134,10 @@ impl Engine {
     }
 
     /// One pass over each account (or the one named), for `tocsin sync --once`.
-    pub async fn sync_once(&self, only: Option<&str>) -> Result<Vec<(Account, Result<ApplyOutcome>)>> {
+    pub async fn sync_once(
+        &self,
+        only: Option<&str>,
+    ) -> Result<Vec<(Account, Result<ApplyOutcome>)>> {
         let accounts = match only {
             Some(name) => vec![self.tocsin.store().account_by_name(name)?],
             None => self.tocsin.accounts()?,
@@ -177,7 +189,10 @@ impl Engine {
             if !loops.contains_key(&account.id) {
                 let engine = self.clone();
                 let account = account.clone();
-                loops.insert(account.id, tokio::spawn(async move { engine.account_loop(account).await }));
+                loops.insert(
+                    account.id,
+                    tokio::spawn(async move { engine.account_loop(account).await }),
+                );
             }
         }
     }
@@ -236,13 +251,21 @@ impl Engine {
                     history_days: self.config.history_days,
                     retry: self.config.retry,
                 };
-                Ok(Adapter::PagerDuty(PagerDuty::new(account.api_url.as_deref(), &token, options)?))
+                Ok(Adapter::PagerDuty(PagerDuty::new(
+                    account.api_url.as_deref(),
+                    &token,
+                    options,
+                )?))
             }
             ProviderKind::Alertmanager => {
                 let url = account.api_url.as_deref().ok_or_else(|| {
                     Error::Invalid(format!("account `{}` has no URL", account.name))
                 })?;
-                Ok(Adapter::Alertmanager(Alertmanager::new(url, token.as_deref(), self.config.retry)?))
+                Ok(Adapter::Alertmanager(Alertmanager::new(
+                    url,
+                    token.as_deref(),
+                    self.config.retry,
+                )?))
             }
             ProviderKind::Local => Ok(Adapter::Local),
         }
@@ -250,7 +273,8 @@ impl Engine {
 
     /// One pass for one account: read, apply, page, record health.
     async fn pass(&self, account: &Account, adapter: &Adapter) -> Result<ApplyOutcome> {
-        let span = tracing::info_span!("sync", account = %account.name, kind = account.kind.as_str());
+        let span =
+            tracing::info_span!("sync", account = %account.name, kind = account.kind.as_str());
         self.pass_in_span(account, adapter).instrument(span).await
     }
 
@@ -260,7 +284,11 @@ impl Engine {
         let batch = match self.read(account, adapter).await {
             Ok(batch) => batch,
             Err(e) => {
-                let delay = if e.is_transient() { Some(self.config.failure_delay(1)) } else { None };
+                let delay = if e.is_transient() {
+                    Some(self.config.failure_delay(1))
+                } else {
+                    None
+                };
                 self.record_failure(account, &e, delay)?;
                 return Err(e);
             }
@@ -273,8 +301,12 @@ impl Engine {
             ms = started.elapsed().as_millis() as u64,
             "sync pass applied"
         );
-        let _ = self.events.send(SyncEvent::Changed { account_id: account.id });
-        let _ = self.events.send(SyncEvent::Health { account_id: account.id });
+        let _ = self.events.send(SyncEvent::Changed {
+            account_id: account.id,
+        });
+        let _ = self.events.send(SyncEvent::Health {
+            account_id: account.id,
+        });
 
         self.raise_pages().await;
         Ok(outcome)
@@ -284,13 +316,14 @@ impl Engine {
         match adapter {
             Adapter::PagerDuty(pd) => {
                 let store = self.tocsin.store();
-                let (cursor, history_done) = store.cursor(account.id)?;
+                let position = store.sync_position(account.id)?;
                 let current = store.account(account.id)?;
                 let input = PassInput {
                     user_id: current.user_id,
                     email: current.email,
-                    cursor,
-                    history_done,
+                    cursor: position.cursor,
+                    history_done: position.history_done,
+                    directory_synced_at: position.directory_synced_at,
                     open_cached: store.open_provider_ids(account.id)?,
                 };
                 pd.pass(&input).await
@@ -313,8 +346,12 @@ impl Engine {
         };
         tracing::warn!(account = %account.name, code = error.code(), error = %error, "sync failed");
         let next = delay.map(|d| Utc::now() + chrono::Duration::from_std(d).unwrap_or_default());
-        self.tocsin.store().record_failure(account.id, state, error, next)?;
-        let _ = self.events.send(SyncEvent::Health { account_id: account.id });
+        self.tocsin
+            .store()
+            .record_failure(account.id, state, error, next)?;
+        let _ = self.events.send(SyncEvent::Health {
+            account_id: account.id,
+        });
         Ok(())
     }
 
@@ -337,10 +374,16 @@ impl Engine {
         for id in &failed {
             let _ = self.tocsin.store().release_page(*id);
         }
-        let raised: Vec<Id> = pages.iter().map(|i| i.id).filter(|id| !failed.contains(id)).collect();
+        let raised: Vec<Id> = pages
+            .iter()
+            .map(|i| i.id)
+            .filter(|id| !failed.contains(id))
+            .collect();
         tracing::info!(raised = raised.len(), failed = failed.len(), "pages raised");
         if !raised.is_empty() {
-            let _ = self.events.send(SyncEvent::Paged { incident_ids: raised });
+            let _ = self.events.send(SyncEvent::Paged {
+                incident_ids: raised,
+            });
         }
     }
 }

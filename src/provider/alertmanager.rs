@@ -26,7 +26,9 @@ impl Alertmanager {
             let (name, value) = HttpClient::header("authorization", &format!("Bearer {token}"))?;
             headers.insert(name, value);
         }
-        Ok(Alertmanager { http: HttpClient::new("Alertmanager", url, headers, retry) })
+        Ok(Alertmanager {
+            http: HttpClient::new("Alertmanager", url, headers, retry),
+        })
     }
 
     /// The server's version and cluster status, to show that the URL is an Alertmanager.
@@ -41,7 +43,10 @@ impl Alertmanager {
         let alerts = body.as_array().cloned().unwrap_or_default();
         let now = Utc::now();
 
-        let mut batch = Batch { open_set_complete: true, ..Batch::default() };
+        let mut batch = Batch {
+            open_set_complete: true,
+            ..Batch::default()
+        };
         for alert in alerts.iter().filter(|a| !has_ended(a, now)) {
             let record = incident(alert);
             batch.log_entries.push(LogRecord {
@@ -59,7 +64,9 @@ impl Alertmanager {
 }
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(v.as_str()?).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn has_ended(alert: &Value, now: DateTime<Utc>) -> bool {
@@ -79,7 +86,10 @@ pub fn urgency(severity: Option<&str>) -> Urgency {
 pub fn incident(alert: &Value) -> IncidentRecord {
     let labels = &alert["labels"];
     let annotations = &alert["annotations"];
-    let fingerprint = alert["fingerprint"].as_str().unwrap_or_default().to_string();
+    let fingerprint = alert["fingerprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let starts = time(&alert["startsAt"]).unwrap_or_else(Utc::now);
     let name = labels["alertname"].as_str().unwrap_or("alert");
     let title = annotations["summary"]
@@ -96,7 +106,10 @@ pub fn incident(alert: &Value) -> IncidentRecord {
     } else {
         IncidentStatus::Triggered
     };
-    let service = labels["service"].as_str().or(labels["job"].as_str()).map(str::to_string);
+    let service = labels["service"]
+        .as_str()
+        .or(labels["job"].as_str())
+        .map(str::to_string);
 
     IncidentRecord {
         provider_id: fingerprint.clone(),

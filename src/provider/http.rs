@@ -45,7 +45,11 @@ impl RetryPolicy {
 pub fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -60,14 +64,25 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(provider: &'static str, base: &str, headers: HeaderMap, policy: RetryPolicy) -> Self {
+    pub fn new(
+        provider: &'static str,
+        base: &str,
+        headers: HeaderMap,
+        policy: RetryPolicy,
+    ) -> Self {
         let client = reqwest::Client::builder()
             .timeout(policy.timeout)
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("tocsin/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a client with static settings builds");
-        HttpClient { client, base: base.trim_end_matches('/').to_string(), provider, headers, policy }
+        HttpClient {
+            client,
+            base: base.trim_end_matches('/').to_string(),
+            provider,
+            headers,
+            policy,
+        }
     }
 
     /// Builds the fixed headers, refusing a token that cannot be a header value.
@@ -92,7 +107,9 @@ impl HttpClient {
             if attempt >= self.policy.max_attempts {
                 return Err(error);
             }
-            let delay = wait.unwrap_or_else(|| self.policy.backoff(attempt)).min(self.policy.max_delay);
+            let delay = wait
+                .unwrap_or_else(|| self.policy.backoff(attempt))
+                .min(self.policy.max_delay);
             tracing::debug!(provider = self.provider, path, ?delay, %error, "retrying");
             tokio::time::sleep(delay).await;
         }
@@ -104,13 +121,23 @@ impl HttpClient {
         url: &str,
         query: &[(String, String)],
     ) -> std::result::Result<Value, Attempt> {
-        let request = self.client.request(method, url).headers(self.headers.clone()).query(query);
+        let request = self
+            .client
+            .request(method, url)
+            .headers(self.headers.clone())
+            .query(query);
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         if status.is_success() {
-            let body = response.bytes().await.map_err(|e| self.transport_error(e))?;
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(e))?;
             return serde_json::from_slice(&body).map_err(|e| Attempt::Retry {
-                error: Error::Malformed { provider: self.provider.into(), message: e.to_string() },
+                error: Error::Malformed {
+                    provider: self.provider.into(),
+                    message: e.to_string(),
+                },
                 wait: None,
             });
         }
@@ -118,7 +145,10 @@ impl HttpClient {
     }
 
     fn transport_error(&self, e: reqwest::Error) -> Attempt {
-        let error = Error::Offline { provider: self.provider.into(), message: describe(&e) };
+        let error = Error::Offline {
+            provider: self.provider.into(),
+            message: describe(&e),
+        };
         Attempt::Retry { error, wait: None }
     }
 
@@ -132,19 +162,37 @@ impl HttpClient {
             401 | 403 => Attempt::Fatal(Error::Unauthorized { provider, message }),
             420 | 429 => {
                 let secs = wait.map_or(self.policy.backoff(1).as_secs().max(1), |w| w.as_secs());
-                let error = Error::RateLimited { provider, retry_after_secs: secs };
-                Attempt::Retry { error, wait: Some(wait.unwrap_or_else(|| self.policy.backoff(1))) }
+                let error = Error::RateLimited {
+                    provider,
+                    retry_after_secs: secs,
+                };
+                Attempt::Retry {
+                    error,
+                    wait: Some(wait.unwrap_or_else(|| self.policy.backoff(1))),
+                }
             }
-            code if code >= 500 => {
-                Attempt::Retry { error: Error::Provider { provider, status: code, message }, wait: None }
-            }
-            code => Attempt::Fatal(Error::Provider { provider, status: code, message }),
+            code if code >= 500 => Attempt::Retry {
+                error: Error::Provider {
+                    provider,
+                    status: code,
+                    message,
+                },
+                wait: None,
+            },
+            code => Attempt::Fatal(Error::Provider {
+                provider,
+                status: code,
+                message,
+            }),
         }
     }
 }
 
 enum Attempt {
-    Retry { error: Error, wait: Option<Duration> },
+    Retry {
+        error: Error,
+        wait: Option<Duration>,
+    },
     Fatal(Error),
 }
 
@@ -163,7 +211,10 @@ pub fn error_message(body: &str) -> Option<String> {
     let error = value.get("error").unwrap_or(&value);
     let main = match error {
         Value::String(s) => Some(s.clone()),
-        _ => error.get("message").and_then(Value::as_str).map(str::to_string),
+        _ => error
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     };
     let details = match error.get("errors") {
         Some(Value::Array(items)) => items.iter().map(text_of).collect::<Vec<_>>().join("; "),

@@ -11,7 +11,11 @@ use crate::model::{IncidentStatus, Person, Urgency};
 pub const ME_ID: &str = "local-me";
 
 fn me() -> Person {
-    Person { provider_id: ME_ID.into(), name: "You".into(), email: None }
+    Person {
+        provider_id: ME_ID.into(),
+        name: "You".into(),
+        email: None,
+    }
 }
 
 /// A declared incident: assigned to the person who declared it, who is not paged for it.
@@ -24,7 +28,11 @@ pub fn declared(title: &str, severity: u8, number: i64) -> Batch {
         title: title.to_string(),
         status: IncidentStatus::Triggered,
         raw_status: None,
-        urgency: if severity <= 2 { Urgency::High } else { Urgency::Low },
+        urgency: if severity <= 2 {
+            Urgency::High
+        } else {
+            Urgency::Low
+        },
         priority: None,
         severity: Some(severity),
         service_id: None,
@@ -48,12 +56,20 @@ pub fn declared(title: &str, severity: u8, number: i64) -> Batch {
         summary: format!("Declared as SEV-{severity} in Tocsin"),
         agent: Some("You".into()),
     };
-    Batch { incidents: vec![record], log_entries: vec![entry], ..Batch::default() }
+    Batch {
+        incidents: vec![record],
+        log_entries: vec![entry],
+        ..Batch::default()
+    }
 }
 
 /// A drill: a simulated high-urgency page to the responder.
 pub fn drill(number: i64) -> Batch {
-    let mut batch = declared("DRILL: checkout latency above 2 s (simulated page)", 2, number);
+    let mut batch = declared(
+        "DRILL: checkout latency above 2 s (simulated page)",
+        2,
+        number,
+    );
     let record = &mut batch.incidents[0];
     record.is_drill = true;
     record.urgency = Urgency::High;

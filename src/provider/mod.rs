@@ -124,4 +124,6 @@ pub struct Batch {
     pub cursor: Option<String>,
     /// Set by the pass that finished the first history download.
     pub history_complete: bool,
+    /// Set when the pass re-read the directory (services, policies, schedules).
+    pub directory_read: bool,
 }

@@ -8,8 +8,7 @@
 //! maximum range; `total` null; unknown statuses and null fields kept, never dropped.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::header::HeaderMap;
@@ -49,7 +48,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { history_days: 90, retry: RetryPolicy::default() }
+        Options {
+            history_days: 90,
+            retry: RetryPolicy::default(),
+        }
     }
 }
 
@@ -60,6 +62,8 @@ pub struct PassInput {
     pub email: Option<String>,
     pub cursor: Option<String>,
     pub history_done: bool,
+    /// When services, policies and schedules were last read.
+    pub directory_synced_at: Option<DateTime<Utc>>,
     /// Provider ids the cache holds as open.
     pub open_cached: Vec<String>,
 }
@@ -68,7 +72,6 @@ pub struct PassInput {
 pub struct PagerDuty {
     http: HttpClient,
     options: Options,
-    directory_at: Mutex<Option<Instant>>,
 }
 
 impl PagerDuty {
@@ -80,7 +83,7 @@ impl PagerDuty {
         headers.insert("accept", accept.parse().expect("static header"));
         let base = api_url.unwrap_or(DEFAULT_API_URL);
         let http = HttpClient::new("PagerDuty", base, headers, options.retry);
-        Ok(PagerDuty { http, options, directory_at: Mutex::new(None) })
+        Ok(PagerDuty { http, options })
     }
 
     /// One sync pass. Nothing is written here; the engine applies the batch.
@@ -92,33 +95,43 @@ impl PagerDuty {
         if input.user_id.is_none() {
             batch.me = Some(me.clone());
         }
-        if self.directory_due(input.history_done) {
+        if directory_due(input, now) {
             self.read_directory(&mut batch).await?;
+            batch.directory_read = true;
         }
         batch.oncalls = Some(self.oncalls().await?);
 
         if input.history_done {
-            self.incremental(input, &me.provider_id, now, &mut batch).await?;
+            self.incremental(input, &me.provider_id, now, &mut batch)
+                .await?;
         } else {
             self.first_sync(&me.provider_id, now, &mut batch).await?;
             batch.history_complete = true;
         }
         batch.cursor = Some(iso(now));
-        self.mark_directory_read(&batch);
         Ok(batch)
     }
 
     async fn whoami(&self, input: &PassInput) -> Result<Person> {
         if let Some(id) = &input.user_id {
-            return Ok(Person { provider_id: id.clone(), name: String::new(), email: None });
+            return Ok(Person {
+                provider_id: id.clone(),
+                name: String::new(),
+                email: None,
+            });
         }
         match self.http.get_json("/users/me", &[]).await {
             Ok(body) => Ok(person(&body["user"])),
             // An account-level key cannot say who "me" is; the email given at setup can.
             Err(Error::Provider { status: 400, .. }) if input.email.is_some() => {
-                self.user_by_email(input.email.as_deref().unwrap_or_default()).await
+                self.user_by_email(input.email.as_deref().unwrap_or_default())
+                    .await
             }
-            Err(Error::Provider { status: 400, message, .. }) => Err(Error::Invalid(format!(
+            Err(Error::Provider {
+                status: 400,
+                message,
+                ..
+            }) => Err(Error::Invalid(format!(
                 "PagerDuty cannot tell who you are with this key ({message}); \
                  add the account again with --email"
             ))),
@@ -131,19 +144,12 @@ impl PagerDuty {
         users
             .iter()
             .map(person)
-            .find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            .find(|p| {
+                p.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
             .ok_or_else(|| Error::NotFound(format!("no PagerDuty user with email `{email}`")))
-    }
-
-    fn directory_due(&self, history_done: bool) -> bool {
-        let last = *self.directory_at.lock().unwrap_or_else(|e| e.into_inner());
-        !history_done || last.is_none_or(|t| t.elapsed() >= DIRECTORY_EVERY)
-    }
-
-    fn mark_directory_read(&self, batch: &Batch) {
-        if !batch.services.is_empty() || !batch.policies.is_empty() {
-            *self.directory_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-        }
     }
 
     async fn read_directory(&self, batch: &mut Batch) -> Result<()> {
@@ -157,7 +163,9 @@ impl PagerDuty {
             Err(e) => return Err(e),
         };
 
-        let policies = self.list("/escalation_policies", "escalation_policies", &[]).await?;
+        let policies = self
+            .list("/escalation_policies", "escalation_policies", &[])
+            .await?;
         batch.policies = policies.iter().map(policy).collect();
 
         let schedules = self.list("/schedules", "schedules", &[]).await?;
@@ -248,7 +256,7 @@ impl PagerDuty {
             let mut start = window_start;
             loop {
                 let (items, more) = self.window_until_ceiling(start, window_end).await?;
-                let last = items.last().and_then(|i| created_at(i));
+                let last = items.last().and_then(created_at);
                 out.extend(items);
                 match (more, last) {
                     // Restart just at the last incident seen; duplicates are removed later.
@@ -297,7 +305,9 @@ impl PagerDuty {
 
     async fn timeline(&self, incident_id: &str) -> Result<Vec<LogRecord>> {
         let path = format!("/incidents/{incident_id}/log_entries");
-        let items = self.list(&path, "log_entries", &[q("is_overview", "false")]).await?;
+        let items = self
+            .list(&path, "log_entries", &[q("is_overview", "false")])
+            .await?;
         Ok(items.iter().filter_map(log_entry).collect())
     }
 
@@ -353,6 +363,11 @@ impl PagerDuty {
     }
 }
 
+fn directory_due(input: &PassInput, now: DateTime<Utc>) -> bool {
+    let every = chrono::Duration::from_std(DIRECTORY_EVERY).unwrap_or_default();
+    !input.history_done || input.directory_synced_at.is_none_or(|t| now - t >= every)
+}
+
 fn open_query() -> Vec<(String, String)> {
     vec![
         q("statuses[]", "triggered"),
@@ -378,11 +393,18 @@ fn str_of(v: &Value) -> String {
 }
 
 fn name_of(v: &Value) -> String {
-    v["name"].as_str().or_else(|| v["summary"].as_str()).unwrap_or_default().to_string()
+    v["name"]
+        .as_str()
+        .or_else(|| v["summary"].as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn named(v: &Value) -> Named {
-    Named { provider_id: str_of(&v["id"]), name: name_of(v) }
+    Named {
+        provider_id: str_of(&v["id"]),
+        name: name_of(v),
+    }
 }
 
 fn person(v: &Value) -> Person {
@@ -394,7 +416,9 @@ fn person(v: &Value) -> Person {
 }
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(v.as_str()?).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn created_at(v: &Value) -> Option<DateTime<Utc>> {
@@ -402,7 +426,10 @@ fn created_at(v: &Value) -> Option<DateTime<Utc>> {
 }
 
 fn policy(v: &Value) -> PolicyRecord {
-    let rules = v["escalation_rules"].as_array().cloned().unwrap_or_default();
+    let rules = v["escalation_rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     PolicyRecord {
         provider_id: str_of(&v["id"]),
         name: name_of(v),
@@ -452,7 +479,12 @@ pub fn incident(v: &Value, me: &str) -> IncidentRecord {
     let my_assignment = assignments
         .iter()
         .find(|a| !me.is_empty() && a["assignee"]["id"].as_str() == Some(me))
-        .map(|a| format!("assigned:{me}:{}", a["at"].as_str().unwrap_or(&iso(created))));
+        .map(|a| {
+            format!(
+                "assigned:{me}:{}",
+                a["at"].as_str().unwrap_or(&iso(created))
+            )
+        });
     let acknowledged_at = v["acknowledgements"]
         .as_array()
         .and_then(|acks| acks.iter().filter_map(|a| time(&a["at"])).min());
@@ -466,11 +498,18 @@ pub fn incident(v: &Value, me: &str) -> IncidentRecord {
     IncidentRecord {
         provider_id: str_of(&v["id"]),
         number: v["incident_number"].as_i64(),
-        title: v["title"].as_str().or(v["summary"].as_str()).unwrap_or("(untitled)").into(),
+        title: v["title"]
+            .as_str()
+            .or(v["summary"].as_str())
+            .unwrap_or("(untitled)")
+            .into(),
         status,
         raw_status: (status == IncidentStatus::Unknown).then(|| raw_status.to_string()),
         urgency: Urgency::parse(v["urgency"].as_str().unwrap_or("high")),
-        priority: v["priority"]["summary"].as_str().or(v["priority"]["name"].as_str()).map(Into::into),
+        priority: v["priority"]["summary"]
+            .as_str()
+            .or(v["priority"]["name"].as_str())
+            .map(Into::into),
         severity: None,
         service_id: v["service"]["id"].as_str().map(str::to_string),
         service_name: v["service"]["summary"].as_str().map(str::to_string),
@@ -493,7 +532,10 @@ fn log_entry(v: &Value) -> Option<LogRecord> {
     Some(LogRecord {
         incident_provider_id: incident.to_string(),
         provider_id: v["id"].as_str().map(str::to_string),
-        kind: kind.trim_end_matches("_reference").trim_end_matches("_log_entry").to_string(),
+        kind: kind
+            .trim_end_matches("_reference")
+            .trim_end_matches("_log_entry")
+            .to_string(),
         at: created_at(v).unwrap_or_else(Utc::now),
         summary: v["summary"].as_str().unwrap_or_default().to_string(),
         agent: v["agent"]["summary"].as_str().map(str::to_string),
@@ -540,7 +582,10 @@ mod tests {
             "assignments": [{"at": "2026-01-01T00:05:00Z", "assignee": {"id": "PME"}}],
         });
         let r = incident(&v, "PME");
-        assert_eq!(r.my_assignment.as_deref(), Some("assigned:PME:2026-01-01T00:05:00Z"));
+        assert_eq!(
+            r.my_assignment.as_deref(),
+            Some("assigned:PME:2026-01-01T00:05:00Z")
+        );
         assert!(incident(&v, "POTHER").my_assignment.is_none());
     }
 

@@ -20,6 +20,14 @@ pub struct NewAccount {
     pub email: Option<String>,
 }
 
+/// Where an account's sync stands, as stored with the data it covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncPosition {
+    pub cursor: Option<String>,
+    pub history_done: bool,
+    pub directory_synced_at: Option<DateTime<Utc>>,
+}
+
 const ACCOUNT_COLUMNS: &str = "id, name, kind, api_url, token_kind, token_env, email, user_id";
 
 impl Store {
@@ -37,12 +45,15 @@ impl Store {
 
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let taken: bool =
-            tx.query_row("SELECT count(*) > 0 FROM accounts WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })?;
+        let taken: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM accounts WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
         if taken {
-            return Err(Error::Invalid(format!("an account named `{name}` exists already")));
+            return Err(Error::Invalid(format!(
+                "an account named `{name}` exists already"
+            )));
         }
         tx.execute(
             "INSERT INTO accounts (name, kind, api_url, token_kind, token_env, email, created_at)
@@ -93,7 +104,10 @@ impl Store {
 
     /// The local workspace account, created on first use.
     pub fn local_account(&self) -> Result<Account> {
-        let existing = self.accounts()?.into_iter().find(|a| a.kind == ProviderKind::Local);
+        let existing = self
+            .accounts()?
+            .into_iter()
+            .find(|a| a.kind == ProviderKind::Local);
         if let Some(account) = existing {
             return Ok(account);
         }
@@ -109,7 +123,9 @@ impl Store {
     }
 
     pub fn remove_account(&self, id: Id) -> Result<()> {
-        let n = self.conn().execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+        let n = self
+            .conn()
+            .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(Error::NotFound(format!("account {id}")));
         }
@@ -125,17 +141,24 @@ impl Store {
         Ok(())
     }
 
-    /// The sync cursor and whether the first history download has finished.
-    pub fn cursor(&self, id: Id) -> Result<(Option<String>, bool)> {
+    /// Where the account's sync stands: its cursor and what it has read before.
+    pub fn sync_position(&self, id: Id) -> Result<SyncPosition> {
         let conn = self.conn();
         let row = conn
             .query_row(
-                "SELECT cursor, history_synced_at IS NOT NULL FROM sync_state WHERE account_id = ?1",
+                "SELECT cursor, history_synced_at IS NOT NULL, directory_synced_at
+                 FROM sync_state WHERE account_id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| {
+                    Ok(SyncPosition {
+                        cursor: r.get(0)?,
+                        history_done: r.get(1)?,
+                        directory_synced_at: opt_ts(r.get(2)?),
+                    })
+                },
             )
             .optional()?;
-        Ok(row.unwrap_or((None, false)))
+        Ok(row.unwrap_or_default())
     }
 
     /// Health of every account.
@@ -202,7 +225,9 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     let token_kind: String = r.get(4)?;
     let token = match token_kind.as_str() {
         "keychain" => TokenSource::Keychain,
-        "env" => TokenSource::Env { var: r.get::<_, Option<String>>(5)?.unwrap_or_default() },
+        "env" => TokenSource::Env {
+            var: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        },
         _ => TokenSource::None,
     };
     Ok(Account {

@@ -43,7 +43,11 @@ impl Store {
         record_success(&tx, account_id, batch)?;
 
         tx.commit()?;
-        Ok(ApplyOutcome { incidents, log_entries, vanished })
+        Ok(ApplyOutcome {
+            incidents,
+            log_entries,
+            vanished,
+        })
     }
 
     /// Claims every page not raised yet: triggered incidents assigned to the responder whose
@@ -65,7 +69,9 @@ impl Store {
             tx.commit()?;
             pending
         };
-        ids.into_iter().map(|(id, _)| self.incident_row(id)).collect()
+        ids.into_iter()
+            .map(|(id, _)| self.incident_row(id))
+            .collect()
     }
 
     /// Gives a claimed page back after the notification could not be shown, so the next pass
@@ -81,7 +87,9 @@ impl Store {
 
     /// How many pages the ledger holds.
     pub fn count_pages(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT count(*) FROM pages", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM pages", [], |r| r.get(0))?)
     }
 }
 
@@ -106,7 +114,10 @@ fn apply_directory(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<(
         users.execute(params![account, u.provider_id, u.name, u.email])?;
     }
 
-    for (table, items) in [("services", &batch.services), ("priorities", &batch.priorities)] {
+    for (table, items) in [
+        ("services", &batch.services),
+        ("priorities", &batch.priorities),
+    ] {
         let sql = format!(
             "INSERT INTO {table} (account_id, provider_id, name) VALUES (?1, ?2, ?3)
              ON CONFLICT DO UPDATE SET name = excluded.name"
@@ -151,7 +162,13 @@ fn upsert_policy(tx: &Transaction<'_>, account: Id, policy: &PolicyRecord) -> Re
         tx.execute(
             "INSERT INTO escalation_rules (account_id, policy_id, position, delay_minutes, targets)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![account, policy.provider_id, position as i64, rule.delay_minutes, targets],
+            params![
+                account,
+                policy.provider_id,
+                position as i64,
+                rule.delay_minutes,
+                targets
+            ],
         )?;
     }
     Ok(())
@@ -263,17 +280,17 @@ fn resolve_vanished(tx: &Transaction<'_>, account: Id, open: &[IncidentRecord]) 
 }
 
 fn insert_log_entries(tx: &Transaction<'_>, account: Id, items: &[LogRecord]) -> Result<usize> {
-    let mut find = tx.prepare_cached(
-        "SELECT id FROM incidents WHERE account_id = ?1 AND provider_id = ?2",
-    )?;
+    let mut find =
+        tx.prepare_cached("SELECT id FROM incidents WHERE account_id = ?1 AND provider_id = ?2")?;
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO log_entries (incident_id, provider_id, kind, at, summary, agent)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut count = 0;
     for e in items {
-        let incident: Option<Id> =
-            find.query_row(params![account, e.incident_provider_id], |r| r.get(0)).optional()?;
+        let incident: Option<Id> = find
+            .query_row(params![account, e.incident_provider_id], |r| r.get(0))
+            .optional()?;
         let Some(incident) = incident else {
             tracing::debug!(incident = %e.incident_provider_id, "log entry for uncached incident");
             continue;
@@ -296,10 +313,17 @@ fn record_success(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()
         "UPDATE sync_state SET state = 'ok', cursor = COALESCE(?2, cursor),
                 history_synced_at = CASE WHEN ?3 THEN COALESCE(history_synced_at, ?4)
                                          ELSE history_synced_at END,
+                directory_synced_at = CASE WHEN ?5 THEN ?4 ELSE directory_synced_at END,
                 last_success_at = ?4, last_attempt_at = ?4, last_error = NULL,
                 last_error_code = NULL, consecutive_failures = 0
          WHERE account_id = ?1",
-        params![account, batch.cursor, batch.history_complete, now],
+        params![
+            account,
+            batch.cursor,
+            batch.history_complete,
+            now,
+            batch.directory_read
+        ],
     )?;
     Ok(())
 }

@@ -127,6 +127,7 @@ pub const MIGRATIONS: &[&str] = &[
         state                 TEXT NOT NULL DEFAULT 'pending',
         cursor                TEXT,
         history_synced_at     TEXT,
+        directory_synced_at   TEXT,   -- services, policies, schedules last read
         last_success_at       TEXT,
         last_attempt_at       TEXT,
         last_error            TEXT,

@@ -17,7 +17,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 
-pub use accounts::NewAccount;
+pub use accounts::{NewAccount, SyncPosition};
 pub use apply::ApplyOutcome;
 
 /// The file name of the database inside the data directory.
@@ -37,7 +37,10 @@ impl Store {
         let conn = Connection::open(&path)?;
         configure(&conn)?;
 
-        let mut store = Store { conn: Mutex::new(conn), path };
+        let mut store = Store {
+            conn: Mutex::new(conn),
+            path,
+        };
         store.migrate()?;
         tracing::debug!(path = %store.path.display(), "store opened");
         Ok(store)
@@ -58,7 +61,11 @@ impl Store {
         let conn = self.conn.get_mut().unwrap_or_else(|e| e.into_inner());
         let applied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
 
-        for (index, sql) in migrations::MIGRATIONS.iter().enumerate().skip(applied as usize) {
+        for (index, sql) in migrations::MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(applied as usize)
+        {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", index as i64 + 1)?;
@@ -85,7 +92,9 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 }
 
 pub(crate) fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -99,9 +108,15 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
 
         let conn = store.conn();
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(version as usize, migrations::MIGRATIONS.len());
         assert_eq!(mode, "wal");
         assert_eq!(fk, 1);
@@ -109,8 +124,12 @@ mod tests {
 
     #[test]
     fn timestamps_sort_as_text() {
-        let a = ts(DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap().into());
-        let b = ts(DateTime::parse_from_rfc3339("2026-01-02T03:04:05.5Z").unwrap().into());
+        let a = ts(DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .into());
+        let b = ts(DateTime::parse_from_rfc3339("2026-01-02T03:04:05.5Z")
+            .unwrap()
+            .into());
         assert!(a < b);
         assert_eq!(parse_ts(&a).map(ts), Some(a));
     }

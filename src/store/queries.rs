@@ -55,9 +55,11 @@ impl Store {
         let conn = self.conn();
         let by_number = key.strip_prefix('#').and_then(|n| n.parse::<i64>().ok());
         let found: Option<Id> = if let Some(number) = by_number {
-            conn.query_row("SELECT id FROM incidents WHERE number = ?1 LIMIT 1", [number], |r| {
-                r.get(0)
-            })
+            conn.query_row(
+                "SELECT id FROM incidents WHERE number = ?1 LIMIT 1",
+                [number],
+                |r| r.get(0),
+            )
             .optional()?
         } else {
             conn.query_row(
@@ -121,7 +123,11 @@ impl Store {
             "SELECT account_id, provider_id, name FROM services ORDER BY name COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(Service { account_id: r.get(0)?, provider_id: r.get(1)?, name: r.get(2)? })
+            Ok(Service {
+                account_id: r.get(0)?,
+                provider_id: r.get(1)?,
+                name: r.get(2)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -147,10 +153,17 @@ impl Store {
                 escalation_policy_id: r.get(2)?,
                 escalation_policy_name: r.get(3)?,
                 level: r.get(4)?,
-                user: Person { provider_id: r.get(5)?, name: r.get(6)?, email: r.get(7)? },
+                user: Person {
+                    provider_id: r.get(5)?,
+                    name: r.get(6)?,
+                    email: r.get(7)?,
+                },
                 schedule_name: r.get(8)?,
                 start: r.get::<_, Option<String>>(9)?.as_deref().and_then(parse_ts),
-                end: r.get::<_, Option<String>>(10)?.as_deref().and_then(parse_ts),
+                end: r
+                    .get::<_, Option<String>>(10)?
+                    .as_deref()
+                    .and_then(parse_ts),
                 is_me: r.get::<_, Option<bool>>(11)?.unwrap_or(false),
             })
         })?;
@@ -193,7 +206,10 @@ fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Value>) {
     for word in filter.search.as_deref().unwrap_or("").split_whitespace() {
         // Each word must appear in the title, the service or the number; LIKE's own wildcards
         // in what a person types are escaped so they match literally.
-        let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = word
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         args.push(Value::Text(format!("%{escaped}%")));
         let n = args.len();
         clauses.push(format!(
@@ -226,8 +242,14 @@ fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
         assignees: serde_json::from_str(&assignees).unwrap_or_default(),
         escalation_policy_id: r.get(15)?,
         created_at: parse_ts(&r.get::<_, String>(16)?).unwrap_or_default(),
-        acknowledged_at: r.get::<_, Option<String>>(17)?.as_deref().and_then(parse_ts),
-        resolved_at: r.get::<_, Option<String>>(18)?.as_deref().and_then(parse_ts),
+        acknowledged_at: r
+            .get::<_, Option<String>>(17)?
+            .as_deref()
+            .and_then(parse_ts),
+        resolved_at: r
+            .get::<_, Option<String>>(18)?
+            .as_deref()
+            .and_then(parse_ts),
         updated_at: parse_ts(&r.get::<_, String>(19)?).unwrap_or_default(),
         html_url: r.get(20)?,
         is_drill: r.get(21)?,

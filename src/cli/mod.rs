@@ -1,0 +1,359 @@
+//! Argument parsing and the commands of the `tocsin` binary.
+
+mod print;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tocsin::model::{IncidentFilter, ProviderKind, StatusFilter, TokenSource, Urgency};
+use tocsin::paging::{DesktopNotifier, PageAction};
+use tocsin::sync::{Engine, SyncEvent};
+use tocsin::{Error, NewAccount, Result, Tocsin};
+
+#[derive(Parser)]
+#[command(
+    name = "tocsin",
+    version,
+    about = "Tocsin: incidents, on-call and pages, headless"
+)]
+struct Cli {
+    /// Where the cache lives (default: the OS data directory).
+    #[arg(long, global = true, env = "TOCSIN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add, list or remove accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Sync accounts into the cache; with --once, one pass and exit.
+    Sync {
+        #[arg(long)]
+        once: bool,
+        /// Only this account (name or id).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List cached incidents, open ones first.
+    Incidents(IncidentsArgs),
+    /// Show incidents and their timelines.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Who is on call now, per escalation policy and level.
+    Oncall {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The health of each account's sync.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync continuously and raise native notifications: a pager for a terminal.
+    Watch,
+    /// Declare an incident in the local workspace.
+    Declare {
+        title: String,
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=4))]
+        severity: u8,
+    },
+    /// Start a drill: a simulated page in the local workspace.
+    Drill,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Add an account.
+    Add {
+        #[command(subcommand)]
+        provider: AddProvider,
+    },
+    /// List accounts (never their tokens).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account, its cached data and its keychain entry.
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
+enum AddProvider {
+    /// A PagerDuty account (REST API v2).
+    Pagerduty {
+        #[command(flatten)]
+        common: AddCommon,
+        /// The API's base URL (default https://api.pagerduty.com).
+        #[arg(long)]
+        api_url: Option<String>,
+        /// Your PagerDuty login email: needed with an account-level API key, and sent as
+        /// `From` on changes.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// A Prometheus Alertmanager (API v2).
+    Alertmanager {
+        #[command(flatten)]
+        common: AddCommon,
+        /// The Alertmanager's base URL, e.g. http://127.0.0.1:9093
+        #[arg(long)]
+        url: String,
+    },
+}
+
+#[derive(Args)]
+struct AddCommon {
+    #[arg(long)]
+    name: String,
+    /// Read the token from this environment variable at each run; nothing is stored.
+    #[arg(long, conflicts_with = "token_stdin")]
+    token_env: Option<String>,
+    /// Read the token from standard input and keep it in the OS keychain.
+    #[arg(long)]
+    token_stdin: bool,
+}
+
+#[derive(Args)]
+struct IncidentsArgs {
+    #[arg(long, value_enum, default_value_t = StatusArg::Open)]
+    status: StatusArg,
+    #[arg(long, value_enum)]
+    urgency: Option<UrgencyArg>,
+    /// A service id.
+    #[arg(long)]
+    service: Option<String>,
+    /// Words to find in titles, services and numbers.
+    #[arg(long)]
+    search: Option<String>,
+    #[arg(long)]
+    limit: Option<u32>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum IncidentCommand {
+    /// One incident with its timeline, by local id, provider id or #number.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Open,
+    All,
+    Triggered,
+    Acknowledged,
+    Resolved,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum UrgencyArg {
+    High,
+    Low,
+}
+
+/// Logs go to stderr; `TOCSIN_LOG` sets the filter (default: errors only).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+pub async fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.unwrap_or_else(Tocsin::default_data_dir);
+    let tocsin = Arc::new(Tocsin::open(&data_dir)?);
+
+    match cli.command {
+        Command::Account(cmd) => account(&tocsin, cmd),
+        Command::Sync { once, account } => sync(tocsin, once, account).await,
+        Command::Incidents(args) => incidents(&tocsin, args),
+        Command::Incident(IncidentCommand::Show { id, json }) => {
+            let id = tocsin.store().find_incident(&id)?;
+            print::incident(&tocsin.incident(id)?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Oncall { json } => {
+            print::oncall(&tocsin.oncall_now()?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { json } => {
+            print::health(&tocsin.health()?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Watch => watch(tocsin).await,
+        Command::Declare { title, severity } => {
+            let incident = tocsin.declare_local(&title, severity)?;
+            println!(
+                "Declared #{} (SEV-{severity}): {}",
+                incident.number.unwrap_or(0),
+                incident.title
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Drill => {
+            let incident = tocsin.start_drill()?;
+            println!(
+                "Drill started as #{}; `tocsin watch` raises its page",
+                incident.number.unwrap_or(0)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn account(tocsin: &Tocsin, cmd: AccountCommand) -> Result<ExitCode> {
+    match cmd {
+        AccountCommand::Add { provider } => {
+            let (new, token) = new_account(provider)?;
+            let account = tocsin.add_account(new, token)?;
+            println!("Added {} account `{}`", account.kind.as_str(), account.name);
+        }
+        AccountCommand::List { json } => print::accounts(&tocsin.accounts()?, json),
+        AccountCommand::Remove { name } => {
+            let account = tocsin.store().account_by_name(&name)?;
+            tocsin.remove_account(account.id)?;
+            println!("Removed account `{}`", account.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_account(provider: AddProvider) -> Result<(NewAccount, Option<String>)> {
+    let (common, kind, api_url, email) = match provider {
+        AddProvider::Pagerduty {
+            common,
+            api_url,
+            email,
+        } => (common, ProviderKind::Pagerduty, api_url, email),
+        AddProvider::Alertmanager { common, url } => {
+            (common, ProviderKind::Alertmanager, Some(url), None)
+        }
+    };
+    let token = if common.token_stdin {
+        Some(read_token()?)
+    } else {
+        None
+    };
+    let source = match common.token_env {
+        Some(var) => TokenSource::Env { var },
+        None if token.is_some() => TokenSource::Keychain,
+        None => TokenSource::None,
+    };
+    let new = NewAccount {
+        name: common.name,
+        kind,
+        api_url,
+        token: source,
+        email,
+    };
+    Ok((new, token))
+}
+
+fn read_token() -> Result<String> {
+    let mut token = String::new();
+    std::io::stdin().read_to_string(&mut token)?;
+    let token = token.trim().to_string();
+    if token.is_empty() {
+        return Err(Error::Invalid("no token on standard input".into()));
+    }
+    Ok(token)
+}
+
+async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<ExitCode> {
+    let notifier = Arc::new(tocsin::paging::RecordingNotifier::default());
+    let engine = Arc::new(Engine::new(tocsin, notifier));
+    if !once {
+        engine.run().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut failed = false;
+    for (account, result) in engine.sync_once(only.as_deref()).await? {
+        match result {
+            Ok(outcome) => println!(
+                "{}: ok, {} incidents, {} timeline entries",
+                account.name, outcome.incidents, outcome.log_entries
+            ),
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: {e} [{}]", account.name, e.code());
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn incidents(tocsin: &Tocsin, args: IncidentsArgs) -> Result<ExitCode> {
+    let filter = IncidentFilter {
+        status: match args.status {
+            StatusArg::Open => StatusFilter::Open,
+            StatusArg::All => StatusFilter::All,
+            StatusArg::Triggered => StatusFilter::Triggered,
+            StatusArg::Acknowledged => StatusFilter::Acknowledged,
+            StatusArg::Resolved => StatusFilter::Resolved,
+        },
+        urgency: args.urgency.map(|u| match u {
+            UrgencyArg::High => Urgency::High,
+            UrgencyArg::Low => Urgency::Low,
+        }),
+        service_id: args.service,
+        search: args.search,
+        limit: args.limit,
+    };
+    print::incidents(&tocsin.incidents(&filter)?, args.json);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
+    let on_action = Arc::new(|action: PageAction| match action {
+        PageAction::Open(id) => println!("open: `tocsin incident show {id}`"),
+        // TODO(write-back): acknowledge through the outbox once write-back lands (issue 3).
+        PageAction::Acknowledge(id) => {
+            println!("acknowledge #{id}: not available from the terminal yet; use the provider")
+        }
+    });
+    let engine = Arc::new(Engine::new(
+        tocsin.clone(),
+        Arc::new(DesktopNotifier::new(on_action)),
+    ));
+    let mut events = engine.subscribe();
+    println!(
+        "Watching {} account(s); Ctrl-C to stop",
+        tocsin.accounts()?.len()
+    );
+
+    tokio::spawn(engine.clone().run());
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            event = events.recv() => {
+                if let Ok(SyncEvent::Paged { incident_ids }) = event {
+                    for id in incident_ids {
+                        let incident = tocsin.incident(id)?.incident;
+                        println!("PAGE {}: {}", id, incident.title);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Human and JSON output of the CLI. JSON is one document per command, shaped as documented
+//! in the README; human output strips control characters so provider text cannot drive the
+//! terminal.
+
+use chrono::{DateTime, Local, Utc};
+use serde_json::json;
+
+use tocsin::model::{Account, AccountHealth, Incident, IncidentDetail, OnCall};
+
+/// Replaces control characters (escape sequences included) with a visible placeholder.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn emit(value: serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).expect("JSON values serialise")
+    );
+}
+
+pub fn incidents(items: &[Incident], as_json: bool) {
+    if as_json {
+        return emit(json!({ "incidents": items }));
+    }
+    if items.is_empty() {
+        println!("No incidents.");
+        return;
+    }
+    for i in items {
+        let number = i
+            .number
+            .map(|n| format!("#{n}"))
+            .unwrap_or_else(|| "-".into());
+        let drill = if i.is_drill { " [DRILL]" } else { "" };
+        println!(
+            "{:>6}  {:<12} {:<4} {:<8} {}{}  ({}, {})",
+            i.id,
+            i.raw_status.as_deref().unwrap_or(i.status.as_str()),
+            i.urgency.as_str(),
+            number,
+            clean(&i.title),
+            drill,
+            clean(i.service_name.as_deref().unwrap_or("no service")),
+            when(Some(i.created_at)),
+        );
+    }
+}
+
+pub fn incident(detail: &IncidentDetail, as_json: bool) {
+    if as_json {
+        return emit(serde_json::to_value(detail).expect("serialisable"));
+    }
+    let i = &detail.incident;
+    let assignees: Vec<String> = i.assignees.iter().map(|p| clean(&p.name)).collect();
+    println!(
+        "{}{}",
+        if i.is_drill { "[DRILL] " } else { "" },
+        clean(&i.title)
+    );
+    println!(
+        "  status      {}",
+        i.raw_status.as_deref().unwrap_or(i.status.as_str())
+    );
+    println!("  urgency     {}", i.urgency.as_str());
+    println!(
+        "  service     {}",
+        clean(i.service_name.as_deref().unwrap_or("-"))
+    );
+    println!(
+        "  assigned    {}",
+        if assignees.is_empty() {
+            "-".into()
+        } else {
+            assignees.join(", ")
+        }
+    );
+    println!("  account     {}", clean(&i.account_name));
+    println!("  created     {}", when(Some(i.created_at)));
+    println!("  acknowledged {}", when(i.acknowledged_at));
+    println!("  resolved    {}", when(i.resolved_at));
+    if let Some(url) = &i.html_url {
+        println!("  link        {}", clean(url));
+    }
+    println!("Timeline:");
+    for e in &detail.timeline {
+        let agent = e
+            .agent
+            .as_deref()
+            .map(|a| format!(" — {}", clean(a)))
+            .unwrap_or_default();
+        println!(
+            "  {}  {:<12} {}{}",
+            when(Some(e.at)),
+            e.kind,
+            clean(&e.summary),
+            agent
+        );
+    }
+}
+
+pub fn oncall(items: &[OnCall], as_json: bool) {
+    if as_json {
+        return emit(json!({ "oncall": items }));
+    }
+    if items.is_empty() {
+        println!("Nobody is on call in the cache (sync first?).");
+        return;
+    }
+    for o in items {
+        let until = o
+            .end
+            .map(|e| format!("until {}", when(Some(e))))
+            .unwrap_or("always".into());
+        let me = if o.is_me { " (you)" } else { "" };
+        println!(
+            "{}  level {}  {}{}  {}",
+            clean(&o.escalation_policy_name),
+            o.level,
+            clean(&o.user.name),
+            me,
+            until
+        );
+    }
+}
+
+pub fn health(items: &[AccountHealth], as_json: bool) {
+    if as_json {
+        return emit(json!({ "accounts": items }));
+    }
+    if items.is_empty() {
+        println!("No accounts. Add one with `tocsin account add`.");
+        return;
+    }
+    for h in items {
+        println!("{} ({}): {:?}", clean(&h.name), h.kind.as_str(), h.state);
+        println!("  last success  {}", when(h.last_success_at));
+        if let Some(error) = &h.last_error {
+            println!(
+                "  last error    {} [{}]",
+                clean(error),
+                h.last_error_code.as_deref().unwrap_or("")
+            );
+        }
+        println!("  next attempt  {}", when(h.next_attempt_at));
+    }
+}
+
+pub fn accounts(items: &[Account], as_json: bool) {
+    if as_json {
+        return emit(json!({ "accounts": items }));
+    }
+    for a in items {
+        let url = a.api_url.as_deref().unwrap_or("-");
+        println!(
+            "{:>3}  {:<24} {:<13} {}",
+            a.id,
+            clean(&a.name),
+            a.kind.as_str(),
+            clean(url)
+        );
+    }
+}

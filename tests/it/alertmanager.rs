@@ -1,0 +1,126 @@
+//! A real Alertmanager: firing alerts become incidents, ended or vanished ones resolve.
+
+use serde_json::json;
+
+use crate::support::{Alertmanager, Cli};
+
+fn alert(name: &str, severity: &str, ends_at: Option<&str>) -> serde_json::Value {
+    let mut a = json!({
+        "labels": {"alertname": name, "instance": "db-1", "severity": severity, "job": "postgres"},
+        "annotations": {"summary": format!("{name} on db-1"), "runbook": "https://runbooks.invalid/x"},
+    });
+    if let Some(end) = ends_at {
+        a["endsAt"] = json!(end);
+    }
+    a
+}
+
+#[test]
+fn firing_alerts_become_incidents_and_ended_ones_resolve() {
+    let am = Alertmanager::start();
+    let cli = Cli::new();
+    cli.ok(&[
+        "account",
+        "add",
+        "alertmanager",
+        "--name",
+        "prod-am",
+        "--url",
+        &am.url,
+    ]);
+
+    am.post(json!([
+        alert("DiskFull", "critical", None),
+        alert("SlowQueries", "warning", None)
+    ]));
+    cli.ok(&["sync", "--once"]);
+    let open = cli.json(&["incidents", "--json"]);
+    let open = open["incidents"].as_array().unwrap();
+    assert_eq!(open.len(), 2, "{open:?}");
+    let disk = open
+        .iter()
+        .find(|i| i["title"] == "DiskFull on db-1")
+        .unwrap();
+    assert_eq!(disk["urgency"], "high");
+    assert_eq!(disk["status"], "triggered");
+    assert_eq!(disk["service_name"], "postgres");
+    assert_eq!(disk["details"]["labels"]["instance"], "db-1");
+    assert_eq!(
+        disk["details"]["annotations"]["runbook"],
+        "https://runbooks.invalid/x"
+    );
+    let slow = open
+        .iter()
+        .find(|i| i["title"] == "SlowQueries on db-1")
+        .unwrap();
+    assert_eq!(slow["urgency"], "low");
+
+    // Ending an alert makes Alertmanager forget it; the incident must resolve, not linger.
+    let now = chrono::Utc::now().to_rfc3339();
+    am.post(json!([alert("DiskFull", "critical", Some(&now))]));
+    cli.ok(&["sync", "--once"]);
+    let all = cli.json(&["incidents", "--status", "all", "--json"]);
+    let disk = all["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "DiskFull on db-1")
+        .unwrap()
+        .clone();
+    assert_eq!(disk["status"], "resolved");
+    assert!(disk["resolved_at"].is_string());
+
+    let detail = cli.json(&["incident", "show", &disk["id"].to_string(), "--json"]);
+    let kinds: Vec<_> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert_eq!(kinds, vec![json!("trigger"), json!("resolve")]);
+
+    let open = cli.json(&["incidents", "--json"]);
+    assert_eq!(open["incidents"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn unreachable_alertmanager_fails_clearly_and_keeps_the_cache() {
+    let am = Alertmanager::start();
+    let cli = Cli::new();
+    cli.ok(&[
+        "account",
+        "add",
+        "alertmanager",
+        "--name",
+        "am",
+        "--url",
+        &am.url,
+    ]);
+    am.post(json!([alert("DiskFull", "critical", None)]));
+    cli.ok(&["sync", "--once"]);
+    let url = am.url.clone();
+    drop(am);
+
+    let out = cli.run(&["sync", "--once"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[offline]"), "{stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one line per failure: {stderr}"
+    );
+
+    let status = cli.json(&["status", "--json"]);
+    let am_health = &status["accounts"][0];
+    assert_eq!(am_health["state"], "offline");
+    assert_eq!(am_health["last_error_code"], "offline");
+    assert!(am_health["last_success_at"].is_string());
+
+    let open = cli.json(&["incidents", "--json"]);
+    assert_eq!(
+        open["incidents"].as_array().unwrap().len(),
+        1,
+        "cache kept after {url} went away"
+    );
+}

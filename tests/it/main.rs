@@ -1,0 +1,8 @@
+//! Integration tests of the core and the CLI against real parts: a SQLite file, a real
+//! Alertmanager, a private D-Bus notification server, and the PagerDuty fake.
+
+mod alertmanager;
+mod pagerduty;
+mod paging;
+mod secrets;
+mod support;

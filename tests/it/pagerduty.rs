@@ -1,0 +1,353 @@
+//! PagerDuty sync against the fake, which follows the REST v2 contract and the quirks real
+//! servers have: paging limits, default windows, rate limits, odd error shapes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tocsin::model::{HealthState, IncidentFilter, IncidentStatus, StatusFilter, TokenSource};
+use tocsin::paging::RecordingNotifier;
+use tocsin::provider::http::RetryPolicy;
+use tocsin::sync::{Engine, EngineConfig};
+use tocsin::{NewAccount, Tocsin};
+use tocsin_fakes::{FailureKind, NewIncident, PagerDutyFake, TokenKind};
+
+const TOKEN: &str = "u+fake-token-0123456789";
+const ME: &str = "PUSER01";
+
+/// A fake account with one responder, a service, a policy with them on call, and a token.
+async fn fake() -> PagerDutyFake {
+    let fake = PagerDutyFake::start().await;
+    let s = fake.state();
+    s.add_user(ME, "Ada Responder", "ada@example.com");
+    s.add_user("PUSER02", "Grace Backup", "grace@example.com");
+    s.set_token(TOKEN, TokenKind::User { user_id: ME.into() });
+    s.add_service("PSVC01", "Checkout API");
+    s.add_schedule("PSCHED1", "Primary", "Europe/Berlin");
+    s.add_escalation_policy("PPOL01", "Checkout", vec![(30, vec!["PSCHED1".into()])]);
+    let in_an_hour = Some(Utc::now() + chrono::Duration::hours(1));
+    let a_minute_ago = Some(Utc::now() - chrono::Duration::minutes(1));
+    s.add_oncall(ME, "PPOL01", 1, Some("PSCHED1"), a_minute_ago, in_an_hour);
+    s.add_oncall("PUSER02", "PPOL01", 2, None, None, None);
+    fake
+}
+
+struct Setup {
+    tocsin: Arc<Tocsin>,
+    engine: Engine,
+    notifier: Arc<RecordingNotifier>,
+    _dir: tempfile::TempDir,
+}
+
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_secs(2),
+        timeout: Duration::from_millis(700),
+    }
+}
+
+/// A core in a temporary directory with one PagerDuty account whose token is in `var`.
+fn setup(url: &str, var: &str, email: Option<&str>) -> Setup {
+    std::env::set_var(var, TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = Arc::new(Tocsin::open(dir.path()).unwrap());
+    let new = NewAccount {
+        name: "pd".into(),
+        kind: tocsin::model::ProviderKind::Pagerduty,
+        api_url: Some(url.into()),
+        token: TokenSource::Env { var: var.into() },
+        email: email.map(Into::into),
+    };
+    tocsin.add_account(new, None).unwrap();
+    let notifier = Arc::new(RecordingNotifier::default());
+    let config = EngineConfig {
+        retry: quick_retry(),
+        ..EngineConfig::default()
+    };
+    let engine = Engine::with_config(tocsin.clone(), notifier.clone(), config);
+    Setup {
+        tocsin,
+        engine,
+        notifier,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    async fn sync(&self) -> tocsin::Result<tocsin::store::ApplyOutcome> {
+        let mut results = self.engine.sync_once(None).await.unwrap();
+        results.pop().unwrap().1
+    }
+
+    fn all(&self) -> Vec<tocsin::model::Incident> {
+        let filter = IncidentFilter {
+            status: StatusFilter::All,
+            ..Default::default()
+        };
+        self.tocsin.incidents(&filter).unwrap()
+    }
+
+    fn pages(&self) -> Vec<Vec<i64>> {
+        self.notifier.shown.lock().unwrap().clone()
+    }
+}
+
+fn incident(title: &str, status: &str, assignees: &[&str], age: chrono::Duration) -> NewIncident {
+    NewIncident {
+        title: title.into(),
+        status: status.into(),
+        service_id: "PSVC01".into(),
+        escalation_policy_id: "PPOL01".into(),
+        assignee_ids: assignees.iter().map(|s| s.to_string()).collect(),
+        created_at: Utc::now() - age,
+        ..NewIncident::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cold_sync_caches_directory_oncall_and_incidents_as_served() {
+    let fake = fake().await;
+    let s = fake.state();
+    let hour = chrono::Duration::hours(1);
+    s.add_incident(incident("Checkout 500s", "triggered", &[ME], hour));
+    s.add_incident(incident(
+        "Slow search",
+        "acknowledged",
+        &["PUSER02"],
+        hour * 2,
+    ));
+    s.add_incident(incident(
+        "Old outage",
+        "resolved",
+        &[ME],
+        chrono::Duration::days(10),
+    ));
+    s.add_incident(incident(
+        "Ancient",
+        "resolved",
+        &[ME],
+        chrono::Duration::days(200),
+    ));
+    s.add_incident(incident("New status", "escalated_v3", &[ME], hour));
+
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_COLD", None);
+    t.sync().await.unwrap();
+
+    let titles: Vec<String> = t.all().iter().map(|i| i.title.clone()).collect();
+    assert_eq!(
+        titles.len(),
+        4,
+        "the 200-day-old incident is outside the history: {titles:?}"
+    );
+    assert!(!titles.contains(&"Ancient".to_string()));
+    let odd = t
+        .all()
+        .into_iter()
+        .find(|i| i.title == "New status")
+        .unwrap();
+    assert_eq!(odd.status, IncidentStatus::Unknown);
+    assert_eq!(odd.raw_status.as_deref(), Some("escalated_v3"));
+    let checkout = t
+        .all()
+        .into_iter()
+        .find(|i| i.title == "Checkout 500s")
+        .unwrap();
+    assert_eq!(checkout.service_name.as_deref(), Some("Checkout API"));
+    assert_eq!(checkout.assignees[0].name, "Ada Responder");
+    let detail = t.tocsin.incident(checkout.id).unwrap();
+    assert_eq!(detail.timeline[0].kind, "trigger", "{:?}", detail.timeline);
+
+    let oncall = t.tocsin.oncall_now().unwrap();
+    assert_eq!(oncall.len(), 2, "{oncall:?}");
+    assert!(oncall
+        .iter()
+        .any(|o| o.is_me && o.level == 1 && o.escalation_policy_name == "Checkout"));
+    assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Ok);
+
+    // Only the triggered incident assigned to me is a page.
+    assert_eq!(t.pages(), vec![vec![checkout.id]]);
+
+    for r in s.request_log() {
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(&*format!("Token token={TOKEN}"))
+        );
+        assert_eq!(
+            r.accept.as_deref(),
+            Some("application/vnd.pagerduty+json;version=2")
+        );
+        let has = |k: &str| r.query.iter().any(|(key, _)| key == k);
+        if r.path == "/incidents" || r.path == "/log_entries" {
+            let windowed = (has("since") && has("until")) || has("date_range");
+            assert!(
+                windowed,
+                "no explicit window, the server would use one month: {r:?}"
+            );
+        }
+        if has("offset") {
+            assert!(
+                r.query.iter().any(|(k, v)| k == "limit" && v == "100"),
+                "{r:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_past_the_offset_ceiling_is_read_whole() {
+    let fake = fake().await;
+    fake.state()
+        .seed_incidents(10_450, chrono::Duration::days(60));
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_CEILING", None);
+
+    t.sync().await.unwrap();
+
+    let db = crate::support::open_db(t.tocsin.store().path());
+    let count: i64 = db
+        .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 10_450);
+    for r in fake.state().request_log() {
+        let num = |k: &str| {
+            r.query
+                .iter()
+                .find(|(key, _)| key == k)
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        };
+        if let (Some(offset), Some(limit)) = (num("offset"), num("limit")) {
+            assert!(offset + limit <= 10_000, "crossed the ceiling: {r:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_sync_is_cheap_and_pages_once_on_escalation_to_me() {
+    let fake = fake().await;
+    let s = fake.state();
+    let minute = chrono::Duration::minutes(1);
+    let other = s.add_incident(incident("Disk 91%", "triggered", &["PUSER02"], minute * 5));
+    let mine = s.add_incident(incident("Queue backlog", "triggered", &[ME], minute * 3));
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_INCR", None);
+    t.sync().await.unwrap();
+    assert_eq!(t.pages().len(), 1);
+
+    s.clear_request_log();
+    t.sync().await.unwrap();
+    let quiet = s.request_log().len();
+    let paths: Vec<_> = s
+        .request_log()
+        .iter()
+        .map(|r| format!("{} {:?}", r.path, r.query))
+        .collect();
+    assert!(
+        quiet <= 4,
+        "an idle pass should be a handful of requests: {paths:#?}"
+    );
+    assert_eq!(t.pages().len(), 1, "a re-sync must not page again");
+
+    // Escalated to me: a new page. Mine resolved elsewhere; one created and resolved between
+    // passes must still arrive through the change feed.
+    s.update_incident(&other, |i| i.assignee_ids = vec![ME.into()]);
+    s.update_incident(&mine, |i| i.status = "resolved".into());
+    let flash = s.add_incident(incident(
+        "Blip",
+        "triggered",
+        &["PUSER02"],
+        chrono::Duration::zero(),
+    ));
+    s.update_incident(&flash, |i| i.status = "resolved".into());
+    t.sync().await.unwrap();
+
+    let all = t.all();
+    let get = |title: &str| all.iter().find(|i| i.title == title).cloned().unwrap();
+    assert_eq!(get("Queue backlog").status, IncidentStatus::Resolved);
+    assert_eq!(get("Blip").status, IncidentStatus::Resolved);
+    assert_eq!(t.pages().len(), 2);
+    assert_eq!(t.pages()[1], vec![get("Disk 91%").id]);
+    let timeline = t.tocsin.incident(get("Disk 91%").id).unwrap().timeline;
+    assert!(timeline.iter().any(|e| e.kind == "assign"), "{timeline:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_server_errors_and_timeouts_are_retried() {
+    let fake = fake().await;
+    let s = fake.state();
+    s.add_incident(incident(
+        "Checkout 500s",
+        "triggered",
+        &[ME],
+        chrono::Duration::hours(1),
+    ));
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_RETRY", None);
+
+    s.fail_next(
+        1,
+        FailureKind::RateLimited {
+            reset_header: Some(1),
+        },
+    );
+    s.fail_next(1, FailureKind::RateLimited { reset_header: None });
+    s.fail_next(1, FailureKind::ServerError(503));
+    t.sync().await.unwrap();
+    s.fail_next(1, FailureKind::Timeout(Duration::from_secs(2)));
+    s.fail_next(1, FailureKind::Malformed);
+    t.sync().await.unwrap();
+
+    assert_eq!(t.all().len(), 1);
+    assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn persistent_failures_keep_the_cache_and_report_health() {
+    let fake = fake().await;
+    let s = fake.state();
+    s.add_incident(incident(
+        "Checkout 500s",
+        "triggered",
+        &[ME],
+        chrono::Duration::hours(1),
+    ));
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_FAIL", None);
+    t.sync().await.unwrap();
+
+    s.fail_next(10, FailureKind::Malformed);
+    let err = t.sync().await.unwrap_err();
+    assert_eq!(err.code(), "malformed");
+    let health = &t.tocsin.health().unwrap()[0];
+    assert_eq!(health.state, HealthState::Failing);
+    assert!(health.last_success_at.is_some());
+    assert_eq!(health.last_error_code.as_deref(), Some("malformed"));
+    assert_eq!(t.all().len(), 1, "cache kept");
+
+    s.revoke_token(TOKEN);
+    let err = t.sync().await.unwrap_err();
+    assert_eq!(err.code(), "unauthorized");
+    assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Revoked);
+    assert_eq!(t.all().len(), 1, "cache kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_level_key_needs_the_email_to_know_who_i_am() {
+    let fake = fake().await;
+    let s = fake.state();
+    s.set_token(TOKEN, TokenKind::Account);
+    s.add_incident(incident(
+        "Checkout 500s",
+        "triggered",
+        &[ME],
+        chrono::Duration::hours(1),
+    ));
+
+    let without = setup(&fake.url(), "TOCSIN_IT_PD_ACCT1", None);
+    let err = without.sync().await.unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert!(err.to_string().contains("--email"), "{err}");
+
+    let with = setup(&fake.url(), "TOCSIN_IT_PD_ACCT2", Some("ada@example.com"));
+    with.sync().await.unwrap();
+    let account = &with.tocsin.accounts().unwrap()[0];
+    assert_eq!(account.user_id.as_deref(), Some(ME));
+    assert_eq!(with.pages().len(), 1);
+}

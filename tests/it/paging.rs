@@ -1,0 +1,109 @@
+//! Pages reach a real notification server over a private D-Bus session bus, once each.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::support::{wait_for, Cli, Guard, NotificationBus};
+
+/// Starts `tocsin watch` on the bus and returns it with a channel of its stdout lines.
+fn watch(cli: &Cli, bus: &NotificationBus) -> (Guard, mpsc::Receiver<String>) {
+    let (k, v) = bus.env();
+    let mut child = cli
+        .command()
+        .arg("watch")
+        .env(k, v)
+        .env("TOCSIN_SYNC_INTERVAL_SECS", "0.5")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (Guard(child), rx)
+}
+
+fn wait_line(rx: &mpsc::Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(_) => continue,
+            Err(_) => panic!("`tocsin watch` never printed {needle:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_drill_pages_once_with_actions_and_open_focuses_it() {
+    let bus = NotificationBus::start();
+    let cli = Cli::new();
+    cli.ok(&["drill"]);
+
+    let (watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+    let calls = wait_for(Duration::from_secs(10), "a Notify call", || {
+        let calls = bus.notify_calls();
+        (!calls.is_empty()).then_some(calls)
+    });
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].contains("[DRILL]"), "{}", calls[0]);
+    assert!(
+        calls[0].contains("acknowledge"),
+        "actions offered: {}",
+        calls[0]
+    );
+    assert!(calls[0].contains("open"), "actions offered: {}", calls[0]);
+
+    bus.invoke_action(1, "open");
+    let opened = wait_line(&lines, "open:");
+    assert!(opened.contains("tocsin incident show 1"), "{opened}");
+
+    // A restart must not page again: the ledger remembers.
+    drop(watcher);
+    let (_watcher, _lines) = watch(&cli, &bus);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        bus.notify_calls().len(),
+        1,
+        "paged twice: {:?}",
+        bus.notify_calls()
+    );
+}
+
+#[test]
+fn a_storm_of_pages_becomes_one_summary() {
+    let bus = NotificationBus::start();
+    let cli = Cli::new();
+    for _ in 0..6 {
+        cli.ok(&["drill"]);
+    }
+
+    let (_watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+    std::thread::sleep(Duration::from_secs(2));
+    let calls = bus.notify_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].contains("paged for 6 incidents"), "{}", calls[0]);
+}
+
+#[test]
+fn declaring_an_incident_does_not_page_the_person_who_declared_it() {
+    let bus = NotificationBus::start();
+    let cli = Cli::new();
+    cli.ok(&["declare", "Checkout down", "--severity", "1"]);
+    // A declared incident is not a page (the person declared it); a drill is.
+    cli.ok(&["drill"]);
+    let (_watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+    std::thread::sleep(Duration::from_secs(1));
+    let calls = bus.notify_calls();
+    assert_eq!(calls.len(), 1, "only the drill pages: {calls:?}");
+}
