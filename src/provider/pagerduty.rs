@@ -347,10 +347,10 @@ impl PagerDuty {
         let mut query = query.to_vec();
         query.push(q("limit", &PAGE_LIMIT.to_string()));
         query.push(q("offset", &offset.to_string()));
-        let body = self.http.get_json(path, &query).await?;
+        let mut body = self.http.get_json(path, &query).await?;
 
-        let items = match body.get(key) {
-            Some(Value::Array(items)) => items.clone(),
+        let items = match body.get_mut(key).map(Value::take) {
+            Some(Value::Array(items)) => items,
             _ => {
                 return Err(Error::Malformed {
                     provider: "PagerDuty".into(),

@@ -51,19 +51,21 @@ impl Store {
     }
 
     /// Claims every page not raised yet: triggered incidents assigned to the responder whose
-    /// current assignment has no ledger row. The rows are written before the notification is
-    /// shown, so two processes never both raise the same page.
+    /// current assignment has no ledger row, or only a claim older than `CLAIM_GRACE` that was
+    /// never shown. Claiming before showing means two processes never both raise a page;
+    /// the grace period means a claimer that died mid-way does not lose it.
     pub fn claim_pages(&self) -> Result<Vec<Incident>> {
+        let now = Utc::now();
         let ids: Vec<(Id, String)> = {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            let pending = pending_pages(&tx)?;
-            let now = ts(Utc::now());
+            let stale = ts(now - CLAIM_GRACE);
+            let pending = pending_pages(&tx, &stale)?;
             for (id, key) in &pending {
                 tx.execute(
-                    "INSERT OR IGNORE INTO pages (incident_id, page_key, raised_at)
-                     VALUES (?1, ?2, ?3)",
-                    params![id, key, now],
+                    "INSERT INTO pages (incident_id, page_key, claimed_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO UPDATE SET claimed_at = excluded.claimed_at",
+                    params![id, key, ts(now)],
                 )?;
             }
             tx.commit()?;
@@ -74,34 +76,41 @@ impl Store {
             .collect()
     }
 
+    /// Records that the incident's current page reached the person's screen.
+    pub fn mark_page_shown(&self, incident_id: Id) -> Result<()> {
+        self.conn().execute(
+            "UPDATE pages SET shown_at = ?2 WHERE incident_id = ?1 AND page_key =
+                (SELECT my_assignment FROM incidents WHERE id = ?1)",
+            params![incident_id, ts(Utc::now())],
+        )?;
+        Ok(())
+    }
+
     /// Gives a claimed page back after the notification could not be shown, so the next pass
-    /// tries again rather than losing it.
+    /// tries again rather than waiting out the grace period.
     pub fn release_page(&self, incident_id: Id) -> Result<()> {
         self.conn().execute(
-            "DELETE FROM pages WHERE incident_id = ?1 AND page_key =
+            "DELETE FROM pages WHERE incident_id = ?1 AND shown_at IS NULL AND page_key =
                 (SELECT my_assignment FROM incidents WHERE id = ?1)",
             [incident_id],
         )?;
         Ok(())
     }
-
-    /// How many pages the ledger holds.
-    pub fn count_pages(&self) -> Result<i64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM pages", [], |r| r.get(0))?)
-    }
 }
 
-fn pending_pages(tx: &Transaction<'_>) -> Result<Vec<(Id, String)>> {
+/// How long an unshown claim protects a page from being claimed again.
+const CLAIM_GRACE: chrono::Duration = chrono::Duration::seconds(30);
+
+fn pending_pages(tx: &Transaction<'_>, stale: &str) -> Result<Vec<(Id, String)>> {
     let mut stmt = tx.prepare(
         "SELECT i.id, i.my_assignment FROM incidents i
          WHERE i.status = 'triggered' AND i.my_assignment IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM pages p
-                           WHERE p.incident_id = i.id AND p.page_key = i.my_assignment)
+                           WHERE p.incident_id = i.id AND p.page_key = i.my_assignment
+                             AND (p.shown_at IS NOT NULL OR p.claimed_at > ?1))
          ORDER BY i.created_at",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([stale], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -326,4 +335,59 @@ fn record_success(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::local;
+
+    fn store_with_drill() -> (tempfile::TempDir, Store, Id) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let account = store.local_account().unwrap();
+        store.apply(account.id, &local::drill(1)).unwrap();
+        let id = store.find_incident("#1").unwrap();
+        (dir, store, id)
+    }
+
+    #[test]
+    fn a_shown_page_is_never_claimed_again() {
+        let (_dir, store, id) = store_with_drill();
+        assert_eq!(store.claim_pages().unwrap().len(), 1);
+        store.mark_page_shown(id).unwrap();
+        let stale = ts(Utc::now() - chrono::Duration::hours(1));
+        store
+            .conn()
+            .execute("UPDATE pages SET claimed_at = ?1", [stale])
+            .unwrap();
+        assert!(store.claim_pages().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unshown_claim_is_taken_over_after_the_grace_period() {
+        let (_dir, store, id) = store_with_drill();
+        assert_eq!(store.claim_pages().unwrap().len(), 1);
+        assert!(
+            store.claim_pages().unwrap().is_empty(),
+            "a fresh claim protects the page"
+        );
+
+        // The claimer died before showing it.
+        let stale = ts(Utc::now() - CLAIM_GRACE - chrono::Duration::seconds(1));
+        store
+            .conn()
+            .execute("UPDATE pages SET claimed_at = ?1", [stale])
+            .unwrap();
+        let again = store.claim_pages().unwrap();
+        assert_eq!(again.iter().map(|i| i.id).collect::<Vec<_>>(), vec![id]);
+    }
+
+    #[test]
+    fn a_released_claim_is_retried_at_once() {
+        let (_dir, store, id) = store_with_drill();
+        assert_eq!(store.claim_pages().unwrap().len(), 1);
+        store.release_page(id).unwrap();
+        assert_eq!(store.claim_pages().unwrap().len(), 1);
+    }
 }

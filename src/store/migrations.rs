@@ -136,12 +136,15 @@ pub const MIGRATIONS: &[&str] = &[
         consecutive_failures  INTEGER NOT NULL DEFAULT 0
     );
 
-    -- One row per page already raised: a restart, a re-sync or a second process that finds the
-    -- row here never raises the page again.
+    -- One row per page: claimed before the notification is shown, marked shown after. A
+    -- restart, a re-sync or a second process that finds a shown row never raises the page
+    -- again; a claim left unshown (the claimer died or the notification server refused) is
+    -- taken over after a grace period.
     CREATE TABLE pages (
         incident_id  INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
         page_key     TEXT NOT NULL,
-        raised_at    TEXT NOT NULL,
+        claimed_at   TEXT NOT NULL,
+        shown_at     TEXT,
         PRIMARY KEY (incident_id, page_key)
     );
     "#,

@@ -2,6 +2,7 @@
 //! Alertmanager, a private D-Bus notification server, and the PagerDuty fake.
 
 mod alertmanager;
+mod crash;
 mod pagerduty;
 mod paging;
 mod secrets;

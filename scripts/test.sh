@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, core and integration tests against real servers
+# (Alertmanager, D-Bus notification server, secret service), the UI's unit tests, binding
+# drift, and the desktop app driven end to end through WebDriver under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+(cd ui && npm run --silent lint)
+
+step "bindings are up to date"
+cargo test --locked -p tocsin --lib export_bindings -q >/dev/null
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- ui/src/bindings; then
+  git --no-pager diff --stat -- ui/src/bindings
+  echo "ui/src/bindings drifted from the Rust types: commit the regenerated files" >&2
+  exit 1
+fi
+
+step "UI unit tests and build"
+(cd ui && npm test --silent && npm run --silent build)
+
+step "core, CLI and integration tests"
+cargo test --workspace --locked
+
+step "desktop end to end (WebDriver, Xvfb, private D-Bus)"
+cargo build --locked -p tocsin-desktop --features custom-protocol
+cargo build --locked -p tocsin-fakes --bin pd-fake
+export TOCSIN_DESKTOP_BIN="$PWD/target/debug/tocsin-desktop"
+export TOCSIN_PD_FAKE_BIN="$PWD/target/debug/pd-fake"
+export TOCSIN_CLI_BIN="$PWD/target/debug/tocsin"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+  cargo test --locked -p tocsin-desktop --test e2e -- --ignored --test-threads=1
