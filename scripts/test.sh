@@ -10,21 +10,22 @@ step() { printf '\n== %s\n' "$*"; }
 step "setup"
 scripts/setup.sh
 
+# The desktop crate embeds ui/dist at compile time, so the UI is built before any cargo step.
+step "UI lint, unit tests and build"
+(cd ui && npm run --silent lint && npm test --silent && npm run --silent build)
+
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-(cd ui && npm run --silent lint)
 
 step "bindings are up to date"
 cargo test --locked -p tocsin --lib export_bindings -q >/dev/null
+cargo test --locked -p tocsin-desktop --lib export_bindings -q >/dev/null
 if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- ui/src/bindings; then
   git --no-pager diff --stat -- ui/src/bindings
   echo "ui/src/bindings drifted from the Rust types: commit the regenerated files" >&2
   exit 1
 fi
-
-step "UI unit tests and build"
-(cd ui && npm test --silent && npm run --silent build)
 
 step "core, CLI and integration tests"
 cargo test --workspace --locked

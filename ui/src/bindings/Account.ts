@@ -5,7 +5,7 @@ import type { TokenSource } from "./TokenSource";
 /**
  * A configured paging engine. Holds no secret.
  */
-export type Account = { id: bigint, name: string, kind: ProviderKind, api_url: string | null, token: TokenSource, 
+export type Account = { id: number, name: string, kind: ProviderKind, api_url: string | null, token: TokenSource, 
 /**
  * The responder's email at the provider; the `From` header on PagerDuty writes, and who
  * "me" is when the token is an account-level key that cannot answer `/users/me`.

@@ -5,8 +5,8 @@ import type { ProviderKind } from "./ProviderKind";
 /**
  * The health of one account, for `tocsin status` and the window.
  */
-export type AccountHealth = { account_id: bigint, name: string, kind: ProviderKind, state: HealthState, last_success_at: string | null, last_attempt_at: string | null, last_error: string | null, 
+export type AccountHealth = { account_id: number, name: string, kind: ProviderKind, state: HealthState, last_success_at: string | null, last_attempt_at: string | null, last_error: string | null, 
 /**
  * The stable error code of the last failure (see `Error::code`).
  */
-last_error_code: string | null, next_attempt_at: string | null, consecutive_failures: bigint, };
+last_error_code: string | null, next_attempt_at: string | null, consecutive_failures: number, };

@@ -7,7 +7,7 @@ import type { Urgency } from "./Urgency";
 /**
  * One incident in the local cache.
  */
-export type Incident = { id: bigint, account_id: bigint, account_name: string, provider: ProviderKind, provider_id: string, number: bigint | null, title: string, status: IncidentStatus, 
+export type Incident = { id: number, account_id: number, account_name: string, provider: ProviderKind, provider_id: string, number: number | null, title: string, status: IncidentStatus, 
 /**
  * The provider's own status text when it is not one Tocsin knows.
  */

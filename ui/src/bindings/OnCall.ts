@@ -4,7 +4,7 @@ import type { Person } from "./Person";
 /**
  * Who is on call at one level of an escalation policy.
  */
-export type OnCall = { account_id: bigint, account_name: string, escalation_policy_id: string, escalation_policy_name: string, level: bigint, user: Person, schedule_name: string | null, 
+export type OnCall = { account_id: number, account_name: string, escalation_policy_id: string, escalation_policy_name: string, level: number, user: Person, schedule_name: string | null, 
 /**
  * None means "always" (a user placed directly on the policy).
  */

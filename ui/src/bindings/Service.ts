@@ -3,4 +3,4 @@
 /**
  * A service, for filters.
  */
-export type Service = { account_id: bigint, provider_id: string, name: string, };
+export type Service = { account_id: number, provider_id: string, name: string, };

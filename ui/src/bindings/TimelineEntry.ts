@@ -3,7 +3,7 @@
 /**
  * One entry of an incident's timeline.
  */
-export type TimelineEntry = { id: bigint, incident_id: bigint, provider_id: string | null, 
+export type TimelineEntry = { id: number, incident_id: number, provider_id: string | null, 
 /**
  * The provider's entry type without the `_log_entry` suffix: trigger, acknowledge, …
  */

@@ -1,0 +1,22 @@
+//! Build script: embeds tauri.conf.json and generates one `allow-<command>` permission per app
+//! command, so the capability file can grant the window exactly the commands it uses.
+
+/// Every app command; a command missing here cannot be granted and so cannot be invoked.
+const COMMANDS: &[&str] = &[
+    "list_incidents",
+    "get_incident",
+    "list_services",
+    "oncall_now",
+    "account_health",
+    "list_accounts",
+    "add_account",
+    "declare_incident",
+    "start_drill",
+    "sync_now",
+];
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    let attributes = tauri_build::Attributes::new().app_manifest(manifest);
+    tauri_build::try_build(attributes).expect("the Tauri build step failed");
+}

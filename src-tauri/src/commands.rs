@@ -1,0 +1,121 @@
+//! The app's Tauri commands: each one forwards to the core and turns its error into `{code,
+//! message}` so the UI branches on a stable code, never on message text.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::State;
+use tocsin::model::{
+    Account, AccountHealth, Id, Incident, IncidentDetail, IncidentFilter, OnCall, Service,
+};
+use tocsin::sync::Engine;
+use tocsin::{NewAccount, Tocsin};
+use ts_rs::TS;
+
+/// What a failed command sends to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CommandError {
+    /// A stable code from `tocsin::Error::code`, or `internal` for a failure of the shell itself.
+    pub code: String,
+    pub message: String,
+}
+
+impl From<tocsin::Error> for CommandError {
+    fn from(err: tocsin::Error) -> Self {
+        CommandError {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl CommandError {
+    fn internal(err: impl std::fmt::Display) -> Self {
+        CommandError {
+            code: "internal".to_owned(),
+            message: err.to_string(),
+        }
+    }
+}
+
+type CommandResult<T> = Result<T, CommandError>;
+
+/// Runs a core call on the blocking pool: the core talks to SQLite and the keychain
+/// synchronously, and the IPC thread must stay free for other requests meanwhile.
+async fn with_core<T, F>(tocsin: &Arc<Tocsin>, call: F) -> CommandResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Tocsin) -> tocsin::Result<T> + Send + 'static,
+{
+    let tocsin = Arc::clone(tocsin);
+    let joined = tauri::async_runtime::spawn_blocking(move || call(&tocsin)).await;
+    joined
+        .map_err(CommandError::internal)?
+        .map_err(CommandError::from)
+}
+
+#[tauri::command]
+pub async fn list_incidents(
+    tocsin: State<'_, Arc<Tocsin>>,
+    filter: IncidentFilter,
+) -> CommandResult<Vec<Incident>> {
+    with_core(&tocsin, move |core| core.incidents(&filter)).await
+}
+
+#[tauri::command]
+pub async fn get_incident(tocsin: State<'_, Arc<Tocsin>>, id: Id) -> CommandResult<IncidentDetail> {
+    with_core(&tocsin, move |core| core.incident(id)).await
+}
+
+#[tauri::command]
+pub async fn list_services(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Vec<Service>> {
+    with_core(&tocsin, |core| core.services()).await
+}
+
+#[tauri::command]
+pub async fn oncall_now(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Vec<OnCall>> {
+    with_core(&tocsin, |core| core.oncall_now()).await
+}
+
+#[tauri::command]
+pub async fn account_health(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Vec<AccountHealth>> {
+    with_core(&tocsin, |core| core.health()).await
+}
+
+#[tauri::command]
+pub async fn list_accounts(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Vec<Account>> {
+    with_core(&tocsin, |core| core.accounts()).await
+}
+
+/// Adds an account; a token given here goes to the OS keychain and never comes back out.
+#[tauri::command]
+pub async fn add_account(
+    tocsin: State<'_, Arc<Tocsin>>,
+    account: NewAccount,
+    token: Option<String>,
+) -> CommandResult<Account> {
+    with_core(&tocsin, move |core| core.add_account(account, token)).await
+}
+
+#[tauri::command]
+pub async fn declare_incident(
+    tocsin: State<'_, Arc<Tocsin>>,
+    title: String,
+    severity: u8,
+) -> CommandResult<Incident> {
+    with_core(&tocsin, move |core| core.declare_local(&title, severity)).await
+}
+
+#[tauri::command]
+pub async fn start_drill(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Incident> {
+    with_core(&tocsin, |core| core.start_drill()).await
+}
+
+/// Asks every account to sync now instead of at its next poll, and restarts one stopped by a
+/// rejected token. It returns at once: the engine's events refresh the window when done.
+#[tauri::command]
+pub async fn sync_now(engine: State<'_, Arc<Engine>>) -> CommandResult<()> {
+    engine.wake();
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The Tocsin desktop shell: wires the headless core into a Tauri window and holds no domain
+//! logic of its own.
+
+mod commands;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+use tauri::{AppHandle, Builder, Emitter, Manager, Runtime};
+use tocsin::model::Id;
+use tocsin::paging::{DesktopNotifier, Notifier, PageAction};
+use tocsin::sync::{Engine, SyncEvent};
+use tocsin::Tocsin;
+use tokio::sync::broadcast::error::RecvError;
+
+pub use commands::CommandError;
+
+/// The label of the one window, as named in tauri.conf.json and the capability file.
+pub const MAIN_WINDOW: &str = "main";
+
+/// Sent to the webview whenever cached data may have changed; the UI refetches.
+pub const EVENT_CHANGED: &str = "tocsin://changed";
+
+/// Sent with an incident id when a notification's Open action should show that incident.
+pub const EVENT_OPEN_INCIDENT: &str = "tocsin://open-incident";
+
+/// How the shell starts; tests change what a real launch would not.
+pub struct ShellOptions {
+    pub data_dir: PathBuf,
+    /// Whether to start the polling sync engine; tests drive commands without it.
+    pub run_sync: bool,
+    /// Where pages go; `None` means native desktop notifications.
+    pub notifier: Option<Arc<dyn Notifier>>,
+}
+
+/// Launches the desktop app and blocks until it quits.
+pub fn run() {
+    init_tracing();
+    let data_dir =
+        data_dir_arg(std::env::args_os().skip(1)).unwrap_or_else(Tocsin::default_data_dir);
+    let options = ShellOptions {
+        data_dir,
+        run_sync: true,
+        notifier: None,
+    };
+
+    // A second launch (a click on the launcher, say) only brings the running window forward.
+    let single = tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app));
+    let builder = match app_builder(Builder::default().plugin(single), options) {
+        Ok(builder) => builder,
+        Err(err) => {
+            tracing::error!(code = err.code(), %err, "cannot open the local cache");
+            eprintln!("Tocsin cannot start: {err}");
+            std::process::exit(1);
+        }
+    };
+    builder
+        .run(tauri::generate_context!())
+        .expect("Tocsin could not start its window");
+}
+
+/// Opens the cache and registers the commands, their state and the sync engine on any runtime,
+/// so tests can use the mock one. The state is managed before the app is built (not in setup,
+/// which only runs with the event loop) so that commands work without a running window.
+pub fn app_builder<R: Runtime>(
+    builder: Builder<R>,
+    options: ShellOptions,
+) -> tocsin::Result<Builder<R>> {
+    tracing::info!(data_dir = %options.data_dir.display(), "opening the local cache");
+    let tocsin = Arc::new(Tocsin::open(&options.data_dir)?);
+
+    // Notification actions can only reach the window once the app exists.
+    let app_slot: Arc<OnceLock<AppHandle<R>>> = Arc::default();
+    let notifier = options
+        .notifier
+        .unwrap_or_else(|| desktop_notifier(Arc::clone(&app_slot)));
+    let engine = Arc::new(Engine::new(Arc::clone(&tocsin), notifier));
+    let run_sync = options.run_sync;
+
+    Ok(builder
+        .manage(tocsin)
+        .manage(Arc::clone(&engine))
+        .invoke_handler(tauri::generate_handler![
+            commands::list_incidents,
+            commands::get_incident,
+            commands::list_services,
+            commands::oncall_now,
+            commands::account_health,
+            commands::list_accounts,
+            commands::add_account,
+            commands::declare_incident,
+            commands::start_drill,
+            commands::sync_now,
+        ])
+        .setup(move |app| {
+            let _ = app_slot.set(app.handle().clone());
+            forward_sync_events(app.handle().clone(), &engine);
+            if run_sync {
+                tauri::async_runtime::spawn(engine.run());
+            }
+            Ok(())
+        }))
+}
+
+/// The payload of `tocsin://changed`: which account changed, when the engine says.
+#[derive(Debug, Clone, Serialize)]
+struct ChangedPayload {
+    account_id: Option<Id>,
+}
+
+/// Relays the engine's events to the webview until the engine goes away.
+fn forward_sync_events<R: Runtime>(app: AppHandle<R>, engine: &Engine) {
+    let mut events = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let account_id = match events.recv().await {
+                Ok(SyncEvent::Changed { account_id }) | Ok(SyncEvent::Health { account_id }) => {
+                    Some(account_id)
+                }
+                Ok(SyncEvent::Paged { .. }) => None,
+                // Missed events still mean "something changed": refetch everything.
+                Err(RecvError::Lagged(_)) => None,
+                Err(RecvError::Closed) => break,
+            };
+            if let Err(err) = app.emit(EVENT_CHANGED, ChangedPayload { account_id }) {
+                tracing::warn!(%err, "could not tell the window about a sync");
+            }
+        }
+    });
+}
+
+/// Native notifications whose actions come back into the window.
+fn desktop_notifier<R: Runtime>(app: Arc<OnceLock<AppHandle<R>>>) -> Arc<dyn Notifier> {
+    let on_action = move |action: PageAction| {
+        let Some(app) = app.get() else { return };
+        match action {
+            PageAction::Open(id) => open_incident(app, id),
+            // TODO(respond): acknowledge through the core's outbox once it has one; until then
+            // the responder lands on the incident and acknowledges at the provider.
+            PageAction::Acknowledge(id) => open_incident(app, id),
+        }
+    };
+    Arc::new(DesktopNotifier::new(Arc::new(on_action)))
+}
+
+/// Brings the window forward and asks the UI to show one incident.
+fn open_incident<R: Runtime>(app: &AppHandle<R>, id: Id) {
+    show_main_window(app);
+    if let Err(err) = app.emit_to(MAIN_WINDOW, EVENT_OPEN_INCIDENT, id) {
+        tracing::warn!(%err, incident = id, "could not ask the window to open an incident");
+    }
+}
+
+/// Shows, unminimises and focuses the main window; a failure is logged, never fatal.
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
+        tracing::warn!("the main window is gone");
+        return;
+    };
+    let shown = window
+        .show()
+        .and_then(|()| window.unminimize())
+        .and_then(|()| window.set_focus());
+    if let Err(err) = shown {
+        tracing::warn!(%err, "could not bring the window forward");
+    }
+}
+
+/// Reads `--data-dir PATH` or `--data-dir=PATH`; other arguments are left to Tauri.
+pub fn data_dir_arg(args: impl IntoIterator<Item = OsString>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--data-dir=")) {
+            return Some(PathBuf::from(value));
+        }
+    }
+    None
+}
+
+/// Logs to stderr, `info` unless `RUST_LOG` says otherwise.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second subscriber (in tests, say) is harmless, so the error is ignored.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn data_dir_is_read_in_both_spellings() {
+        assert_eq!(
+            data_dir_arg(args(&["--data-dir", "/a"])),
+            Some(PathBuf::from("/a"))
+        );
+        assert_eq!(
+            data_dir_arg(args(&["-v", "--data-dir=/b"])),
+            Some(PathBuf::from("/b"))
+        );
+        assert_eq!(data_dir_arg(args(&["--data-dir"])), None);
+        assert_eq!(data_dir_arg(args(&[])), None);
+    }
+}

@@ -1,0 +1,423 @@
+//! End to end through the real window: the desktop app under tauri-driver (WebKitWebDriver),
+//! syncing from the PagerDuty fake, driven by a small WebDriver client written here.
+//!
+//! Needs a display (Xvfb), a session bus, `tauri-driver` on PATH and the `tocsin` and `pd-fake`
+//! binaries built beside this test's app binary; scripts/test.sh provides all of that.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+/// The title a provider could send to inject markup; the window must show it as text.
+const HOSTILE_TITLE: &str = "<img src=x onerror=alert(1)> DB on fire";
+const TOKEN_VAR: &str = "TOCSIN_E2E_PD_TOKEN";
+const TOKEN: &str = "e2e-token";
+/// Long enough for a first sync at a 2 s interval on a busy CI machine.
+const WAIT_LIMIT: Duration = Duration::from_secs(30);
+/// WebDriver's key for an element reference in JSON.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_synced_incident_shows_its_title_as_text_and_its_timeline() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    add_pagerduty_account(data.path(), &fake.url);
+
+    let driver = Driver::start(data.path());
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    // The list (empty for now) is the first thing a responder sees.
+    session.wait_for("[data-testid=incident-list-empty], [data-testid=incident-list]");
+    assert_hardened(&session);
+
+    fake.create_incident(HOSTILE_TITLE);
+    let row = session.wait_for_text("[data-testid=incident-title]", HOSTILE_TITLE);
+    assert!(
+        session
+            .find_all("[data-testid=incident-list] img")
+            .is_empty(),
+        "markup rendered"
+    );
+    assert!(
+        session.alert_text().is_none(),
+        "a script from the title ran"
+    );
+    session.screenshot("incident-list.png");
+
+    session.click(&row);
+    session.wait_for_text("[data-testid=detail-title]", HOSTILE_TITLE);
+    session.wait_for("[data-testid=timeline-entry]");
+    assert!(session
+        .find_all("[data-testid=incident-detail] img")
+        .is_empty());
+    session.screenshot("incident-detail.png");
+
+    session.click(&session.wait_for("[data-testid=nav-oncall]"));
+    session.wait_for_text(
+        "[data-testid=oncall-policy] h2",
+        "Checkout Escalation · fake",
+    );
+    session.screenshot("oncall.png");
+
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.wait_for_text("[data-testid=health-state]", "ok");
+    session.screenshot("health.png");
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_first_launch_welcomes_and_runs_a_drill() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    session.wait_for("[data-testid=welcome]");
+    session.screenshot("welcome.png");
+
+    session.click(&session.wait_for("[data-testid=welcome-start-drill]"));
+    session.wait_for("[data-testid=incident-row] [data-testid=drill-badge]");
+    session.wait_for("[data-testid=incident-detail] [data-testid=drill-badge]");
+    session.screenshot("drill.png");
+
+    session.click(&session.wait_for("[data-testid=nav-settings]"));
+    session.wait_for("[data-testid=add-account]");
+    session.screenshot("settings.png");
+}
+
+/// The page runs under the CSP, with frozen prototypes and without a global Tauri object.
+fn assert_hardened(session: &Session) {
+    let inline_ran = session.execute(
+        "const s = document.createElement('script');
+         s.textContent = 'window.__inlineRan = true';
+         document.head.appendChild(s);
+         return window.__inlineRan === true;",
+    );
+    assert_eq!(inline_ran, json!(false), "the CSP let an inline script run");
+    let frozen = session.execute("return Object.isFrozen(Object.prototype);");
+    assert_eq!(frozen, json!(true), "freezePrototype is off");
+    let global = session.execute("return typeof window.__TAURI__;");
+    assert_eq!(global, json!("undefined"), "withGlobalTauri is on");
+}
+
+/// One app at a time: the single-instance plugin would turn a second launch on the same
+/// session bus into a focus request for the first and exit.
+fn one_app_at_a_time() -> MutexGuard<'static, ()> {
+    static APP: Mutex<()> = Mutex::new(());
+    APP.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A binary from the environment, or built next to this test's own app binary.
+fn binary(var: &str, name: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    let app = Path::new(env!("CARGO_BIN_EXE_tocsin-desktop"));
+    let path = app.with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build it, or set {var}",
+        path.display()
+    );
+    path
+}
+
+/// Where screenshots go: `target/e2e/`.
+fn screenshot_dir() -> PathBuf {
+    let app = Path::new(env!("CARGO_BIN_EXE_tocsin-desktop"));
+    // The app binary sits in target/<profile>/.
+    let target = app
+        .parent()
+        .and_then(Path::parent)
+        .expect("a target directory");
+    target.join("e2e")
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener.local_addr().unwrap().port()
+}
+
+/// Configures the fake as a PagerDuty account with the CLI, before the app starts.
+fn add_pagerduty_account(data_dir: &Path, api_url: &str) {
+    let status = Command::new(binary("TOCSIN_CLI_BIN", "tocsin"))
+        .args(["--data-dir"])
+        .arg(data_dir)
+        .args([
+            "account",
+            "add",
+            "pagerduty",
+            "--name",
+            "fake",
+            "--api-url",
+            api_url,
+        ])
+        .args(["--token-env", TOKEN_VAR])
+        .env(TOKEN_VAR, TOKEN)
+        .status()
+        .expect("the tocsin CLI runs");
+    assert!(status.success(), "tocsin account add failed");
+}
+
+/// A child process that is killed when the test ends, pass or fail.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The PagerDuty fake on a loopback port it picks itself.
+struct PdFake {
+    _child: Guard,
+    url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl PdFake {
+    fn start() -> PdFake {
+        let mut child = Command::new(binary("TOCSIN_PD_FAKE_BIN", "pd-fake"))
+            .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("pd-fake starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("pd-fake says where it listens");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("a `listening on` line");
+        PdFake {
+            url: url.to_owned(),
+            _child: Guard(child),
+            http: client(),
+        }
+    }
+
+    fn create_incident(&self, title: &str) {
+        let response = self
+            .http
+            .post(format!("{}/_fake/incidents", self.url))
+            .json(&json!({ "title": title, "urgency": "high" }))
+            .send()
+            .expect("the fake's control API answers");
+        assert!(
+            response.status().is_success(),
+            "creating the incident: {}",
+            response.status()
+        );
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// tauri-driver in front of WebKitWebDriver; the app inherits this process's environment.
+struct Driver {
+    _child: Guard,
+    url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Driver {
+    fn start(data_dir: &Path) -> Driver {
+        let (port, native_port) = (free_port(), free_port());
+        let child = Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or("tauri-driver".into()))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("TOCSIN_DATA_DIR", data_dir)
+            .env("TOCSIN_SYNC_INTERVAL_SECS", "2")
+            .env(TOKEN_VAR, TOKEN)
+            .spawn()
+            .expect("tauri-driver starts (cargo install tauri-driver --locked)");
+        let driver = Driver {
+            _child: Guard(child),
+            url: format!("http://127.0.0.1:{port}"),
+            http: client(),
+        };
+        eventually("tauri-driver to listen", Duration::from_secs(20), || {
+            driver
+                .http
+                .get(format!("{}/status", driver.url))
+                .send()
+                .ok()
+                .map(|_| ())
+        });
+        driver
+    }
+
+    fn new_session(&self, app: &Path) -> Session<'_> {
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "tauri:options": { "application": app }
+        }}});
+        let value = self
+            .call("POST", "/session", Some(capabilities))
+            .expect("a WebDriver session");
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
+        Session { driver: self, id }
+    }
+
+    /// One WebDriver call; `Err` carries WebDriver's error object.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
+        let url = format!("{}{path}", self.url);
+        let request = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body.unwrap_or_else(|| json!({}))),
+        };
+        let response = request
+            .send()
+            .map_err(|e| json!({ "error": e.to_string() }))?;
+        let ok = response.status().is_success();
+        let value: Value = response
+            .json()
+            .map_err(|e| json!({ "error": e.to_string() }))?;
+        let value = value.get("value").cloned().unwrap_or(Value::Null);
+        if ok {
+            Ok(value)
+        } else {
+            Err(value)
+        }
+    }
+}
+
+/// One running app window.
+struct Session<'d> {
+    driver: &'d Driver,
+    id: String,
+}
+
+impl Session<'_> {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
+        self.driver
+            .call(method, &format!("/session/{}{path}", self.id), body)
+    }
+
+    fn find_all(&self, css: &str) -> Vec<String> {
+        let query = json!({ "using": "css selector", "value": css });
+        let found = self
+            .call("POST", "/elements", Some(query))
+            .expect("a query runs");
+        let elements = found.as_array().cloned().unwrap_or_default();
+        elements
+            .iter()
+            .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The element's text content. Not WebDriver's "Get Element Text": WebKitWebDriver answers
+    /// "" for an element with `overflow: hidden` (the ellipsised title), though it is on screen.
+    fn text(&self, element: &str) -> Option<String> {
+        let path = format!("/element/{element}/property/textContent");
+        let value = self.call("GET", &path, None).ok()?;
+        value.as_str().map(str::to_owned)
+    }
+
+    fn wait_for(&self, css: &str) -> String {
+        self.wait_until(css, || self.find_all(css).into_iter().next())
+    }
+
+    /// Waits for an element whose text is exactly `text`: a text node, not parsed markup.
+    fn wait_for_text(&self, css: &str, text: &str) -> String {
+        self.wait_until(&format!("{css} with text {text:?}"), || {
+            let found = self.find_all(css);
+            found
+                .into_iter()
+                .find(|e| self.text(e).as_deref() == Some(text))
+        })
+    }
+
+    /// Like [`eventually`], leaving a screenshot and the page source behind on a timeout.
+    fn wait_until<T>(&self, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(value) = probe() {
+                return value;
+            }
+            if start.elapsed() > WAIT_LIMIT {
+                self.screenshot("failure.png");
+                let source = self.call("GET", "/source", None).unwrap_or_default();
+                let path = screenshot_dir().join("failure.html");
+                std::fs::write(&path, source.as_str().unwrap_or_default()).unwrap();
+                panic!(
+                    "timed out after {WAIT_LIMIT:?} waiting for {what}; see {}",
+                    path.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// Runs a script in the page and returns its value.
+    fn execute(&self, script: &str) -> Value {
+        let body = json!({ "script": script, "args": [] });
+        self.call("POST", "/execute/sync", Some(body))
+            .expect("the script runs")
+    }
+
+    fn click(&self, element: &str) {
+        self.call("POST", &format!("/element/{element}/click"), None)
+            .expect("a click");
+    }
+
+    /// The text of an open alert dialog, if a script managed to open one.
+    fn alert_text(&self) -> Option<String> {
+        let value = self.call("GET", "/alert/text", None).ok()?;
+        value.as_str().map(str::to_owned)
+    }
+
+    fn screenshot(&self, name: &str) {
+        let value = self.call("GET", "/screenshot", None).expect("a screenshot");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().expect("base64 PNG"))
+            .expect("valid base64");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let _ = self.call("DELETE", "", None);
+    }
+}
+
+/// Polls `probe` until it yields, or fails the test after `limit`.
+fn eventually<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}

@@ -1,0 +1,185 @@
+//! Invokes the app's commands through the mock runtime and the real capability file, the way
+//! the window does, so a command missing from the capability or the handler fails here.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tocsin::paging::RecordingNotifier;
+use tocsin_desktop::{app_builder, ShellOptions, MAIN_WINDOW};
+
+/// The origin the app's own assets load from on Linux and macOS.
+const APP_ORIGIN: &str = "tauri://localhost";
+
+fn app(data_dir: &Path) -> App<MockRuntime> {
+    let options = ShellOptions {
+        data_dir: data_dir.to_path_buf(),
+        run_sync: false,
+        notifier: Some(Arc::new(RecordingNotifier::default())),
+    };
+    app_builder(mock_builder(), options)
+        .expect("the cache opens")
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime")
+}
+
+/// Opens the main window as tauri.conf.json declares it; `App::run` would, but tests don't run.
+fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW);
+    let config = config.expect("tauri.conf.json declares the main window");
+    WebviewWindowBuilder::from_config(app, config)
+        .and_then(|builder| builder.build())
+        .expect("the main window opens on the mock runtime")
+}
+
+fn invoke_from(
+    window: &WebviewWindow<MockRuntime>,
+    origin: &str,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: origin.parse().expect("a valid origin"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize().expect("a JSON answer"))
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_from(window, APP_ORIGIN, cmd, args)
+}
+
+#[test]
+fn a_declared_incident_is_listed_with_its_title_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let title = "<img src=x onerror=alert(1)> DB on fire";
+
+    let declared = invoke(
+        &window,
+        "declare_incident",
+        json!({ "title": title, "severity": 2 }),
+    )
+    .expect("declare_incident is allowed");
+    assert_eq!(declared["title"], title);
+    assert_eq!(declared["severity"], 2);
+
+    let listed = invoke(&window, "list_incidents", json!({ "filter": {} })).unwrap();
+    let titles: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["title"])
+        .collect();
+    assert_eq!(titles, [title]);
+
+    let detail = invoke(&window, "get_incident", json!({ "id": declared["id"] })).unwrap();
+    assert_eq!(detail["incident"]["id"], declared["id"]);
+}
+
+#[test]
+fn a_drill_is_marked_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    let drill = invoke(&window, "start_drill", json!({})).unwrap();
+    assert_eq!(drill["is_drill"], true);
+}
+
+#[test]
+fn core_errors_reach_the_ui_as_code_and_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    let err = invoke(
+        &window,
+        "declare_incident",
+        json!({ "title": " ", "severity": 2 }),
+    )
+    .expect_err("an empty title is refused");
+    assert_eq!(err["code"], "invalid");
+    assert!(err["message"].as_str().unwrap().contains("title"), "{err}");
+
+    let err = invoke(&window, "get_incident", json!({ "id": 999_999 })).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+}
+
+#[test]
+fn read_commands_answer_on_an_empty_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    for cmd in [
+        "list_services",
+        "oncall_now",
+        "account_health",
+        "list_accounts",
+        "sync_now",
+    ] {
+        invoke(&window, cmd, json!({})).unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
+    }
+}
+
+#[test]
+fn an_account_without_a_token_can_be_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let account = json!({
+        "name": "lab",
+        "kind": "alertmanager",
+        "api_url": "http://127.0.0.1:9093",
+        "token": { "kind": "none" },
+        "email": null,
+    });
+
+    let added = invoke(
+        &window,
+        "add_account",
+        json!({ "account": account, "token": null }),
+    )
+    .unwrap();
+    assert_eq!(added["name"], "lab");
+    let accounts = invoke(&window, "list_accounts", json!({})).unwrap();
+    assert!(accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "lab"));
+}
+
+#[test]
+fn what_the_capability_does_not_grant_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    // A core command outside the window's capability.
+    let err = invoke(&window, "plugin:app|version", json!({})).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+
+    // The app's own command, asked for by a page that is not the app's own.
+    let err = invoke_from(&window, "http://127.0.0.1:8080", "list_accounts", json!({}));
+    assert!(
+        err.is_err(),
+        "a foreign origin must not reach the commands: {err:?}"
+    );
+}

@@ -1,0 +1,57 @@
+// The UI's only door to the desktop shell: typed wrappers over its commands and events.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+
+import type { Account } from "./bindings/Account";
+import type { AccountHealth } from "./bindings/AccountHealth";
+import type { CommandError } from "./bindings/CommandError";
+import type { Incident } from "./bindings/Incident";
+import type { IncidentDetail } from "./bindings/IncidentDetail";
+import type { IncidentFilter } from "./bindings/IncidentFilter";
+import type { NewAccount } from "./bindings/NewAccount";
+import type { OnCall } from "./bindings/OnCall";
+import type { Service } from "./bindings/Service";
+
+/** A local row id, as the core declares it. */
+export type Id = Incident["id"];
+
+export type { CommandError };
+
+/** Whether a thrown value is the shell's `{code, message}` error. */
+export function isCommandError(value: unknown): value is CommandError {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return typeof candidate.code === "string" && typeof candidate.message === "string";
+}
+
+/** Turns anything a command threw into `{code, message}`, so screens handle one shape. */
+export function toCommandError(value: unknown): CommandError {
+  if (isCommandError(value)) return value;
+  return { code: "internal", message: String(value) };
+}
+
+export const api = {
+  listIncidents: (filter: IncidentFilter) => invoke<Incident[]>("list_incidents", { filter }),
+  getIncident: (id: Id) => invoke<IncidentDetail>("get_incident", { id }),
+  listServices: () => invoke<Service[]>("list_services"),
+  oncallNow: () => invoke<OnCall[]>("oncall_now"),
+  accountHealth: () => invoke<AccountHealth[]>("account_health"),
+  listAccounts: () => invoke<Account[]>("list_accounts"),
+  /** The token, when given, goes to the OS keychain; it is never read back. */
+  addAccount: (account: NewAccount, token: string | null) =>
+    invoke<Account>("add_account", { account, token }),
+  declareIncident: (title: string, severity: number) =>
+    invoke<Incident>("declare_incident", { title, severity }),
+  startDrill: () => invoke<Incident>("start_drill"),
+  syncNow: () => invoke<null>("sync_now"),
+};
+
+/** Calls back whenever a sync may have changed cached data. */
+export function onChanged(callback: () => void): Promise<UnlistenFn> {
+  return listen("tocsin://changed", () => callback());
+}
+
+/** Calls back when a notification's Open action asks for one incident. */
+export function onOpenIncident(callback: (id: Id) => void): Promise<UnlistenFn> {
+  return listen<Id>("tocsin://open-incident", (event) => callback(event.payload));
+}

@@ -1,0 +1,45 @@
+// Small presentational pieces shared by the screens: badges, error boxes, empty states.
+import type { ReactNode } from "react";
+
+import { type CommandError, toCommandError } from "./api";
+import type { Incident } from "./bindings/Incident";
+import { severityLabel, statusLabel } from "./format";
+
+/** Shows a failed command's message, with its code for a bug report. */
+export function ErrorBox({ error, title }: { error: unknown; title: string }) {
+  const { code, message }: CommandError = toCommandError(error);
+  return (
+    <div className="error-box" role="alert" data-testid="error-box" data-code={code}>
+      <strong>{title}</strong>
+      <p>{message}</p>
+      <code>{code}</code>
+    </div>
+  );
+}
+
+export function Empty({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    <div className="empty" data-testid={testId}>
+      {children}
+    </div>
+  );
+}
+
+/** Status, urgency, severity and the drill mark, in that order everywhere. */
+export function IncidentBadges({ incident }: { incident: Incident }) {
+  const severity = severityLabel(incident.severity);
+  return (
+    <span className="badges">
+      {incident.is_drill && (
+        <span className="badge drill" data-testid="drill-badge">
+          DRILL
+        </span>
+      )}
+      <span className={`badge status-${incident.status}`} data-testid="status-badge">
+        {statusLabel(incident.status, incident.raw_status)}
+      </span>
+      <span className={`badge urgency-${incident.urgency}`}>{incident.urgency}</span>
+      {severity && <span className="badge severity">{severity}</span>}
+    </span>
+  );
+}
