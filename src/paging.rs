@@ -47,8 +47,14 @@ pub fn raise(notifier: &dyn Notifier, pages: &[Incident]) -> Vec<Id> {
     match result {
         Ok(()) => Vec::new(),
         Err(e) => {
+            // One page the server refuses must not silence the others: fall back to one
+            // notification each, so at most the refused ones are retried.
             tracing::warn!(error = %e, count = pages.len(), "summary notification failed");
-            pages.iter().map(|i| i.id).collect()
+            pages
+                .iter()
+                .filter(|i| notifier.page(i).is_err())
+                .map(|i| i.id)
+                .collect()
         }
     }
 }
@@ -81,8 +87,21 @@ pub fn body(incident: &Incident) -> String {
     ))
 }
 
+/// Escapes markup and replaces control characters (a NUL would make D-Bus refuse the whole
+/// notification, silencing the page) with U+FFFD; newlines stay.
 fn escape_markup(s: &str) -> String {
-    s.replace('&', "&amp;")
+    let visible: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    visible
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }

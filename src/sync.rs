@@ -47,6 +47,8 @@ pub struct EngineConfig {
     /// Retries inside one pass.
     pub retry: RetryPolicy,
     pub history_days: i64,
+    /// Whether this engine raises pages; an engine that only syncs must not claim them.
+    pub raise_pages: bool,
 }
 
 impl Default for EngineConfig {
@@ -57,6 +59,7 @@ impl Default for EngineConfig {
             max_backoff: Duration::from_secs(15 * 60),
             retry: RetryPolicy::default(),
             history_days: 90,
+            raise_pages: true,
         }
     }
 }
@@ -68,7 +71,8 @@ impl EngineConfig {
         let secs = std::env::var("TOCSIN_SYNC_INTERVAL_SECS")
             .ok()
             .and_then(|v| v.parse().ok());
-        if let Some(secs) = secs.filter(|s: &f64| *s > 0.0) {
+        // Anything outside a sane range (zero, negative, infinite) keeps the defaults.
+        if let Some(secs) = secs.filter(|s: &f64| *s > 0.0 && *s <= 86_400.0) {
             config.idle_interval = Duration::from_secs_f64(secs);
             config.hot_interval = Duration::from_secs_f64(secs);
         }
@@ -99,6 +103,8 @@ pub struct Engine {
     wake: Arc<Notify>,
     /// Set by [`Engine::wake`]: loops stopped by a non-transient error start again.
     restart_stopped: AtomicBool,
+    /// Whether the last attempt to show pages failed.
+    notifier_failing: AtomicBool,
 }
 
 impl Engine {
@@ -120,6 +126,7 @@ impl Engine {
             config,
             wake,
             restart_stopped: AtomicBool::new(false),
+            notifier_failing: AtomicBool::new(false),
         }
     }
 
@@ -159,7 +166,7 @@ impl Engine {
     /// Runs forever: starts a loop for each account (also ones added later) and raises pages
     /// from the local workspace as soon as they appear.
     pub async fn run(self: Arc<Self>) {
-        let mut loops: HashMap<Id, tokio::task::JoinHandle<()>> = HashMap::new();
+        let mut loops: HashMap<Id, (Account, tokio::task::JoinHandle<()>)> = HashMap::new();
         loop {
             match self.tocsin.accounts() {
                 Ok(accounts) => self.reconcile_loops(&accounts, &mut loops),
@@ -173,13 +180,16 @@ impl Engine {
     fn reconcile_loops(
         self: &Arc<Self>,
         accounts: &[Account],
-        loops: &mut HashMap<Id, tokio::task::JoinHandle<()>>,
+        loops: &mut HashMap<Id, (Account, tokio::task::JoinHandle<()>)>,
     ) {
         // A loop that stopped (revoked token) stays stopped until someone asks to sync again,
-        // so a dead token is not retried every second.
+        // so a dead token is not retried every second. A changed account (removed and added
+        // again, new URL or token source) gets a fresh loop at once.
         let restart = self.restart_stopped.swap(false, Ordering::SeqCst);
-        loops.retain(|id, handle| {
-            let keep = accounts.iter().any(|a| a.id == *id) && !(restart && handle.is_finished());
+        loops.retain(|id, (running, handle)| {
+            let current = accounts.iter().find(|a| a.id == *id);
+            let unchanged = current.is_some_and(|a| same_connection(a, running));
+            let keep = unchanged && !(restart && handle.is_finished());
             if !keep {
                 handle.abort();
             }
@@ -189,10 +199,9 @@ impl Engine {
             if !loops.contains_key(&account.id) {
                 let engine = self.clone();
                 let account = account.clone();
-                loops.insert(
-                    account.id,
-                    tokio::spawn(async move { engine.account_loop(account).await }),
-                );
+                let running = account.clone();
+                let handle = tokio::spawn(async move { engine.account_loop(running).await });
+                loops.insert(account.id, (account, handle));
             }
         }
     }
@@ -202,7 +211,7 @@ impl Engine {
             Ok(adapter) => adapter,
             Err(e) => {
                 // Without a token nothing can heal by retrying; the loop is restarted when the
-                // account is added again (it gets a new id).
+                // account changes or someone asks to sync again.
                 let _ = self.record_failure(&account, &e, None);
                 return;
             }
@@ -293,7 +302,15 @@ impl Engine {
                 return Err(e);
             }
         };
-        let outcome = self.tocsin.store().apply(account.id, &batch)?;
+        let outcome = match self.tocsin.store().apply(account.id, &batch) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // A full disk, say: the transaction rolled back and the cache is as it was.
+                let delay = Some(self.config.failure_delay(1));
+                let _ = self.record_failure(account, &e, delay);
+                return Err(e);
+            }
+        };
         tracing::info!(
             incidents = outcome.incidents,
             log_entries = outcome.log_entries,
@@ -355,8 +372,27 @@ impl Engine {
         Ok(())
     }
 
-    /// Claims and shows every page not raised yet.
+    /// Says so loudly, once per outage, when pages cannot be shown: a silent pager is the
+    /// worst failure Tocsin can have.
+    fn report_notifier_health(&self, failed: usize) {
+        let was_failing = self.notifier_failing.swap(failed > 0, Ordering::SeqCst);
+        if failed > 0 && !was_failing {
+            tracing::error!(
+                failed,
+                "cannot show notifications (is a notification server running?); \
+                 pages will be retried"
+            );
+        } else if failed == 0 && was_failing {
+            tracing::warn!("notifications work again");
+        }
+    }
+
+    /// Claims and shows every page not raised yet. Does nothing when the engine was built
+    /// without paging (`tocsin sync` leaves pages to `tocsin watch` and the window).
     pub async fn raise_pages(&self) {
+        if !self.config.raise_pages {
+            return;
+        }
         let pages = match self.tocsin.store().claim_pages() {
             Ok(pages) if pages.is_empty() => return,
             Ok(pages) => pages,
@@ -379,6 +415,12 @@ impl Engine {
             .map(|i| i.id)
             .filter(|id| !failed.contains(id))
             .collect();
+        for id in &raised {
+            if let Err(e) = self.tocsin.store().mark_page_shown(*id) {
+                tracing::error!(error = %e, incident = id, "cannot record a page as shown");
+            }
+        }
+        self.report_notifier_health(failed.len());
         tracing::info!(raised = raised.len(), failed = failed.len(), "pages raised");
         if !raised.is_empty() {
             let _ = self.events.send(SyncEvent::Paged {
@@ -386,4 +428,9 @@ impl Engine {
             });
         }
     }
+}
+
+/// Whether two snapshots of an account talk to the same endpoint the same way.
+fn same_connection(a: &Account, b: &Account) -> bool {
+    a.name == b.name && a.kind == b.kind && a.api_url == b.api_url && a.token == b.token
 }

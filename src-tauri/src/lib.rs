@@ -182,9 +182,9 @@ pub fn data_dir_arg(args: impl IntoIterator<Item = OsString>) -> Option<PathBuf>
     None
 }
 
-/// Logs to stderr, `info` unless `RUST_LOG` says otherwise.
+/// Logs to stderr, `info` unless `TOCSIN_LOG` says otherwise (the same variable as the CLI).
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second subscriber (in tests, say) is harmless, so the error is ignored.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();

@@ -1,5 +1,14 @@
 //! Argument parsing and the commands of the `tocsin` binary.
 
+/// Prints a line to stdout, ignoring a closed pipe (`tocsin incidents | head` must not
+/// panic when `head` exits).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod print;
 
 use std::io::Read;
@@ -11,7 +20,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tocsin::model::{IncidentFilter, ProviderKind, StatusFilter, TokenSource, Urgency};
 use tocsin::paging::{DesktopNotifier, PageAction};
-use tocsin::sync::{Engine, SyncEvent};
+use tocsin::sync::{Engine, EngineConfig, SyncEvent};
 use tocsin::{Error, NewAccount, Result, Tocsin};
 
 #[derive(Parser)]
@@ -199,7 +208,7 @@ pub async fn run() -> Result<ExitCode> {
         Command::Watch => watch(tocsin).await,
         Command::Declare { title, severity } => {
             let incident = tocsin.declare_local(&title, severity)?;
-            println!(
+            out!(
                 "Declared #{} (SEV-{severity}): {}",
                 incident.number.unwrap_or(0),
                 incident.title
@@ -208,7 +217,7 @@ pub async fn run() -> Result<ExitCode> {
         }
         Command::Drill => {
             let incident = tocsin.start_drill()?;
-            println!(
+            out!(
                 "Drill started as #{}; `tocsin watch` raises its page",
                 incident.number.unwrap_or(0)
             );
@@ -222,13 +231,13 @@ fn account(tocsin: &Tocsin, cmd: AccountCommand) -> Result<ExitCode> {
         AccountCommand::Add { provider } => {
             let (new, token) = new_account(provider)?;
             let account = tocsin.add_account(new, token)?;
-            println!("Added {} account `{}`", account.kind.as_str(), account.name);
+            out!("Added {} account `{}`", account.kind.as_str(), account.name);
         }
         AccountCommand::List { json } => print::accounts(&tocsin.accounts()?, json),
         AccountCommand::Remove { name } => {
             let account = tocsin.store().account_by_name(&name)?;
             tocsin.remove_account(account.id)?;
-            println!("Removed account `{}`", account.name);
+            out!("Removed account `{}`", account.name);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -276,8 +285,13 @@ fn read_token() -> Result<String> {
 }
 
 async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<ExitCode> {
+    // Syncing alone must not claim pages: that is `watch`'s and the window's job.
     let notifier = Arc::new(tocsin::paging::RecordingNotifier::default());
-    let engine = Arc::new(Engine::new(tocsin, notifier));
+    let config = EngineConfig {
+        raise_pages: false,
+        ..EngineConfig::from_env()
+    };
+    let engine = Arc::new(Engine::with_config(tocsin, notifier, config));
     if !once {
         engine.run().await;
         return Ok(ExitCode::SUCCESS);
@@ -286,9 +300,11 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
     let mut failed = false;
     for (account, result) in engine.sync_once(only.as_deref()).await? {
         match result {
-            Ok(outcome) => println!(
+            Ok(outcome) => out!(
                 "{}: ok, {} incidents, {} timeline entries",
-                account.name, outcome.incidents, outcome.log_entries
+                account.name,
+                outcome.incidents,
+                outcome.log_entries
             ),
             Err(e) => {
                 failed = true;
@@ -326,10 +342,10 @@ fn incidents(tocsin: &Tocsin, args: IncidentsArgs) -> Result<ExitCode> {
 
 async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
     let on_action = Arc::new(|action: PageAction| match action {
-        PageAction::Open(id) => println!("open: `tocsin incident show {id}`"),
+        PageAction::Open(id) => out!("open: `tocsin incident show {id}`"),
         // TODO(write-back): acknowledge through the outbox once write-back lands (issue 3).
         PageAction::Acknowledge(id) => {
-            println!("acknowledge #{id}: not available from the terminal yet; use the provider")
+            out!("acknowledge #{id}: not available from the terminal yet; use the provider")
         }
     });
     let engine = Arc::new(Engine::new(
@@ -337,7 +353,7 @@ async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
         Arc::new(DesktopNotifier::new(on_action)),
     ));
     let mut events = engine.subscribe();
-    println!(
+    out!(
         "Watching {} account(s); Ctrl-C to stop",
         tocsin.accounts()?.len()
     );
@@ -350,7 +366,7 @@ async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
                 if let Ok(SyncEvent::Paged { incident_ids }) = event {
                     for id in incident_ids {
                         let incident = tocsin.incident(id)?.incident;
-                        println!("PAGE {}: {}", id, incident.title);
+                        out!("PAGE {}: {}", id, print::clean(&incident.title));
                     }
                 }
             }

@@ -7,10 +7,15 @@ use serde_json::json;
 
 use tocsin::model::{Account, AccountHealth, Incident, IncidentDetail, OnCall};
 
-/// Replaces control characters (escape sequences included) with a visible placeholder.
+/// Replaces control characters (escape sequences included) and bidirectional overrides, which
+/// can make text read differently from what it is, with a visible placeholder.
 pub fn clean(s: &str) -> String {
+    let hostile = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     s.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .map(|c| if hostile(c) { '\u{fffd}' } else { c })
         .collect()
 }
 
@@ -20,7 +25,7 @@ fn when(t: Option<DateTime<Utc>>) -> String {
 }
 
 fn emit(value: serde_json::Value) {
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(&value).expect("JSON values serialise")
     );
@@ -31,7 +36,7 @@ pub fn incidents(items: &[Incident], as_json: bool) {
         return emit(json!({ "incidents": items }));
     }
     if items.is_empty() {
-        println!("No incidents.");
+        out!("No incidents.");
         return;
     }
     for i in items {
@@ -40,10 +45,10 @@ pub fn incidents(items: &[Incident], as_json: bool) {
             .map(|n| format!("#{n}"))
             .unwrap_or_else(|| "-".into());
         let drill = if i.is_drill { " [DRILL]" } else { "" };
-        println!(
+        out!(
             "{:>6}  {:<12} {:<4} {:<8} {}{}  ({}, {})",
             i.id,
-            i.raw_status.as_deref().unwrap_or(i.status.as_str()),
+            clean(i.raw_status.as_deref().unwrap_or(i.status.as_str())),
             i.urgency.as_str(),
             number,
             clean(&i.title),
@@ -60,21 +65,21 @@ pub fn incident(detail: &IncidentDetail, as_json: bool) {
     }
     let i = &detail.incident;
     let assignees: Vec<String> = i.assignees.iter().map(|p| clean(&p.name)).collect();
-    println!(
+    out!(
         "{}{}",
         if i.is_drill { "[DRILL] " } else { "" },
         clean(&i.title)
     );
-    println!(
+    out!(
         "  status      {}",
-        i.raw_status.as_deref().unwrap_or(i.status.as_str())
+        clean(i.raw_status.as_deref().unwrap_or(i.status.as_str()))
     );
-    println!("  urgency     {}", i.urgency.as_str());
-    println!(
+    out!("  urgency     {}", i.urgency.as_str());
+    out!(
         "  service     {}",
         clean(i.service_name.as_deref().unwrap_or("-"))
     );
-    println!(
+    out!(
         "  assigned    {}",
         if assignees.is_empty() {
             "-".into()
@@ -82,24 +87,24 @@ pub fn incident(detail: &IncidentDetail, as_json: bool) {
             assignees.join(", ")
         }
     );
-    println!("  account     {}", clean(&i.account_name));
-    println!("  created     {}", when(Some(i.created_at)));
-    println!("  acknowledged {}", when(i.acknowledged_at));
-    println!("  resolved    {}", when(i.resolved_at));
+    out!("  account     {}", clean(&i.account_name));
+    out!("  created     {}", when(Some(i.created_at)));
+    out!("  acknowledged {}", when(i.acknowledged_at));
+    out!("  resolved    {}", when(i.resolved_at));
     if let Some(url) = &i.html_url {
-        println!("  link        {}", clean(url));
+        out!("  link        {}", clean(url));
     }
-    println!("Timeline:");
+    out!("Timeline:");
     for e in &detail.timeline {
         let agent = e
             .agent
             .as_deref()
             .map(|a| format!(" — {}", clean(a)))
             .unwrap_or_default();
-        println!(
+        out!(
             "  {}  {:<12} {}{}",
             when(Some(e.at)),
-            e.kind,
+            clean(&e.kind),
             clean(&e.summary),
             agent
         );
@@ -111,7 +116,7 @@ pub fn oncall(items: &[OnCall], as_json: bool) {
         return emit(json!({ "oncall": items }));
     }
     if items.is_empty() {
-        println!("Nobody is on call in the cache (sync first?).");
+        out!("Nobody is on call in the cache (sync first?).");
         return;
     }
     for o in items {
@@ -120,7 +125,7 @@ pub fn oncall(items: &[OnCall], as_json: bool) {
             .map(|e| format!("until {}", when(Some(e))))
             .unwrap_or("always".into());
         let me = if o.is_me { " (you)" } else { "" };
-        println!(
+        out!(
             "{}  level {}  {}{}  {}",
             clean(&o.escalation_policy_name),
             o.level,
@@ -136,20 +141,20 @@ pub fn health(items: &[AccountHealth], as_json: bool) {
         return emit(json!({ "accounts": items }));
     }
     if items.is_empty() {
-        println!("No accounts. Add one with `tocsin account add`.");
+        out!("No accounts. Add one with `tocsin account add`.");
         return;
     }
     for h in items {
-        println!("{} ({}): {:?}", clean(&h.name), h.kind.as_str(), h.state);
-        println!("  last success  {}", when(h.last_success_at));
+        out!("{} ({}): {:?}", clean(&h.name), h.kind.as_str(), h.state);
+        out!("  last success  {}", when(h.last_success_at));
         if let Some(error) = &h.last_error {
-            println!(
+            out!(
                 "  last error    {} [{}]",
                 clean(error),
                 h.last_error_code.as_deref().unwrap_or("")
             );
         }
-        println!("  next attempt  {}", when(h.next_attempt_at));
+        out!("  next attempt  {}", when(h.next_attempt_at));
     }
 }
 
@@ -159,12 +164,23 @@ pub fn accounts(items: &[Account], as_json: bool) {
     }
     for a in items {
         let url = a.api_url.as_deref().unwrap_or("-");
-        println!(
+        out!(
             "{:>3}  {:<24} {:<13} {}",
             a.id,
             clean(&a.name),
             a.kind.as_str(),
             clean(url)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clean_neutralises_escapes_and_bidi_overrides() {
+        assert_eq!(
+            super::clean("a\u{1b}[2Jb\u{202e}c\0d"),
+            "a\u{fffd}[2Jb\u{fffd}c\u{fffd}d"
         );
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::http::{HttpClient, RetryPolicy};
 use super::{Batch, IncidentRecord, LogRecord};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{IncidentStatus, Urgency};
 
 /// An Alertmanager endpoint, optionally behind a proxy that wants a bearer token.
@@ -40,7 +40,14 @@ impl Alertmanager {
     pub async fn pass(&self) -> Result<Batch> {
         let query = [("active".to_string(), "true".to_string())];
         let body = self.http.get_json("/api/v2/alerts", &query).await?;
-        let alerts = body.as_array().cloned().unwrap_or_default();
+        // Anything but a list must fail the pass: reading it as "no alerts" would resolve
+        // every open incident.
+        let Value::Array(alerts) = body else {
+            return Err(Error::Malformed {
+                provider: "Alertmanager".into(),
+                message: "`/api/v2/alerts` did not answer with a list".into(),
+            });
+        };
         let now = Utc::now();
 
         let mut batch = Batch {
@@ -51,7 +58,10 @@ impl Alertmanager {
             let record = incident(alert);
             batch.log_entries.push(LogRecord {
                 incident_provider_id: record.provider_id.clone(),
-                provider_id: Some(format!("trigger:{}", record.created_at.timestamp())),
+                provider_id: record
+                    .my_assignment
+                    .as_ref()
+                    .map(|key| format!("trigger:{key}")),
                 kind: "trigger".into(),
                 at: record.created_at,
                 summary: format!("Alert firing: {}", record.title),
@@ -90,7 +100,10 @@ pub fn incident(alert: &Value) -> IncidentRecord {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let starts = time(&alert["startsAt"]).unwrap_or_else(Utc::now);
+    let started = time(&alert["startsAt"]);
+    let starts = started.unwrap_or_else(Utc::now);
+    // Without a start time the page key must still be stable, or every pass would page.
+    let start_key = started.map_or_else(|| "no-start".to_string(), |t| t.to_rfc3339());
     let name = labels["alertname"].as_str().unwrap_or("alert");
     let title = annotations["summary"]
         .as_str()
@@ -124,9 +137,11 @@ pub fn incident(alert: &Value) -> IncidentRecord {
         service_name: service,
         escalation_policy_id: None,
         assignees: Vec::new(),
-        my_assignment: Some(format!("firing:{fingerprint}:{}", starts.to_rfc3339())),
+        my_assignment: Some(format!("firing:{fingerprint}:{start_key}")),
         created_at: starts,
-        acknowledged_at: None,
+        // Alertmanager does not say when a silence began; the alert's last update is closest.
+        acknowledged_at: (status == IncidentStatus::Acknowledged)
+            .then(|| time(&alert["updatedAt"]).unwrap_or(starts)),
         resolved_at: None,
         updated_at: time(&alert["updatedAt"]).unwrap_or(starts),
         html_url: alert["generatorURL"].as_str().map(str::to_string),

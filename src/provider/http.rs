@@ -133,7 +133,7 @@ impl HttpClient {
                 .bytes()
                 .await
                 .map_err(|e| self.transport_error(e))?;
-            return serde_json::from_slice(&body).map_err(|e| Attempt::Retry {
+            return parse_json(&body).map_err(|e| Attempt::Retry {
                 error: Error::Malformed {
                     provider: self.provider.into(),
                     message: e.to_string(),
@@ -159,7 +159,8 @@ impl HttpClient {
         let provider = self.provider.to_string();
 
         match status.as_u16() {
-            401 | 403 => Attempt::Fatal(Error::Unauthorized { provider, message }),
+            // 403 is "this token may not read that" (a restricted role), not a dead token.
+            401 => Attempt::Fatal(Error::Unauthorized { provider, message }),
             420 | 429 => {
                 let secs = wait.map_or(self.policy.backoff(1).as_secs().max(1), |w| w.as_secs());
                 let error = Error::RateLimited {
@@ -194,6 +195,61 @@ enum Attempt {
         wait: Option<Duration>,
     },
     Fatal(Error),
+}
+
+/// Parses a JSON body. A lone UTF-16 surrogate escape (`\ud800` without its pair), which
+/// some servers emit from truncated strings, is replaced with U+FFFD instead of failing the
+/// whole response: one odd title must not block an account's sync.
+fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+    match serde_json::from_slice(body) {
+        Err(e) if e.to_string().contains("surrogate") || e.to_string().contains("hex escape") => {
+            let text = String::from_utf8_lossy(body);
+            serde_json::from_str(&replace_lone_surrogates(&text))
+        }
+        other => other,
+    }
+}
+
+/// Rewrites `\uD800`–`\uDFFF` escapes that do not form a high-low pair as `\uFFFD`.
+fn replace_lone_surrogates(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let unit = surrogate_at(bytes, i);
+        let Some(unit) = unit else {
+            let ch = text[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        };
+        let is_high = (0xD800..0xDC00).contains(&unit);
+        let next_is_low = surrogate_at(bytes, i + 6).is_some_and(|n| n >= 0xDC00);
+        if is_high && next_is_low {
+            out.push_str(&text[i..i + 12]);
+            i += 12;
+        } else {
+            out.push_str("\\ufffd");
+            i += 6;
+        }
+    }
+    out
+}
+
+/// The surrogate code unit of a `\uXXXX` escape starting at `i`, if that is what is there
+/// (and the backslash is not itself escaped).
+fn surrogate_at(bytes: &[u8], i: usize) -> Option<u32> {
+    let escape = bytes.get(i..i + 6)?;
+    if escape[0] != b'\\' || !matches!(escape[1], b'u' | b'U') {
+        return None;
+    }
+    let backslashes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+    if backslashes % 2 == 1 {
+        return None;
+    }
+    let hex = std::str::from_utf8(&escape[2..]).ok()?;
+    let unit = u32::from_str_radix(hex, 16).ok()?;
+    (0xD800..0xE000).contains(&unit).then_some(unit)
 }
 
 /// Reads `ratelimit-reset` (seconds until the window resets) or `retry-after` (seconds).
@@ -263,6 +319,16 @@ mod tests {
         assert_eq!(error_message(obj).unwrap(), "Invalid Input: is bad");
         assert_eq!(error_message(plain).unwrap(), "Not found");
         assert_eq!(error_message("<html>"), None);
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let body = br#"{"a":"x\ud800y","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#;
+        let v = parse_json(body).unwrap();
+        assert_eq!(v["a"], "x\u{fffd}y");
+        assert_eq!(v["b"], "\u{1f600}");
+        assert_eq!(v["c"], "\\ud800");
+        assert_eq!(v["d"], "\u{fffd}");
     }
 
     #[test]

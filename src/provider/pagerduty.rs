@@ -163,12 +163,12 @@ impl PagerDuty {
             Err(e) => return Err(e),
         };
 
-        let policies = self
-            .list("/escalation_policies", "escalation_policies", &[])
-            .await?;
+        // A restricted role may not read policies or schedules (403): incidents still sync.
+        let policies =
+            optional(self.list("/escalation_policies", "escalation_policies", &[])).await?;
         batch.policies = policies.iter().map(policy).collect();
 
-        let schedules = self.list("/schedules", "schedules", &[]).await?;
+        let schedules = optional(self.list("/schedules", "schedules", &[])).await?;
         batch.schedules = schedules
             .iter()
             .map(|s| ScheduleRecord {
@@ -360,6 +360,21 @@ impl PagerDuty {
         };
         let more = body.get("more").and_then(Value::as_bool).unwrap_or(false);
         Ok((items, more))
+    }
+}
+
+/// A directory list the token may not be allowed to read: a 4xx answer is an empty list.
+async fn optional(
+    list: impl std::future::Future<Output = Result<Vec<Value>>>,
+) -> Result<Vec<Value>> {
+    match list.await {
+        Err(Error::Provider {
+            status, message, ..
+        }) if status < 500 => {
+            tracing::warn!(status, %message, "skipping a directory list this token cannot read");
+            Ok(Vec::new())
+        }
+        other => other,
     }
 }
 

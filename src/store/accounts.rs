@@ -96,7 +96,11 @@ impl Store {
     /// Finds an account by name or by numeric id.
     pub fn account_by_name(&self, name: &str) -> Result<Account> {
         let conn = self.conn();
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1 OR id = ?1");
+        // A name wins over an id, so an account named "2" is never confused with account 2.
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1 OR CAST(id AS TEXT) = ?1
+             ORDER BY name = ?1 DESC LIMIT 1"
+        );
         conn.query_row(&sql, [name], account_from_row)
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("account `{name}`")))

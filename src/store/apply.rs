@@ -104,7 +104,7 @@ const CLAIM_GRACE: chrono::Duration = chrono::Duration::seconds(30);
 fn pending_pages(tx: &Transaction<'_>, stale: &str) -> Result<Vec<(Id, String)>> {
     let mut stmt = tx.prepare(
         "SELECT i.id, i.my_assignment FROM incidents i
-         WHERE i.status = 'triggered' AND i.my_assignment IS NOT NULL
+         WHERE i.status IN ('triggered', 'unknown') AND i.my_assignment IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM pages p
                            WHERE p.incident_id = i.id AND p.page_key = i.my_assignment
                              AND (p.shown_at IS NOT NULL OR p.claimed_at > ?1))

@@ -8,7 +8,9 @@ pub const MIGRATIONS: &[&str] = &[
     // 1: accounts, the cached provider data, sync state and the page ledger.
     r#"
     CREATE TABLE accounts (
-        id          INTEGER PRIMARY KEY,
+        -- AUTOINCREMENT: an account removed and added again must not reuse its id, or a
+        -- running engine would mistake it for the old one.
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
         name        TEXT NOT NULL UNIQUE,
         kind        TEXT NOT NULL,
         api_url     TEXT,

@@ -55,12 +55,18 @@ impl Store {
         let conn = self.conn();
         let by_number = key.strip_prefix('#').and_then(|n| n.parse::<i64>().ok());
         let found: Option<Id> = if let Some(number) = by_number {
-            conn.query_row(
-                "SELECT id FROM incidents WHERE number = ?1 LIMIT 1",
-                [number],
-                |r| r.get(0),
-            )
-            .optional()?
+            let mut stmt = conn.prepare("SELECT id FROM incidents WHERE number = ?1 LIMIT 5")?;
+            let ids: Vec<Id> = stmt
+                .query_map([number], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            if ids.len() > 1 {
+                let list: Vec<String> = ids.iter().map(Id::to_string).collect();
+                return Err(Error::Invalid(format!(
+                    "#{number} is a number in several accounts (ids {}); use the id",
+                    list.join(", ")
+                )));
+            }
+            ids.first().copied()
         } else {
             conn.query_row(
                 "SELECT id FROM incidents WHERE CAST(id AS TEXT) = ?1 OR provider_id = ?1

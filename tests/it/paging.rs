@@ -107,3 +107,92 @@ fn declaring_an_incident_does_not_page_the_person_who_declared_it() {
     let calls = bus.notify_calls();
     assert_eq!(calls.len(), 1, "only the drill pages: {calls:?}");
 }
+
+/// A PagerDuty fake with these incident titles, all triggered and assigned to the responder,
+/// and a CLI configured for it. The fake runs on its own runtime so the test can block.
+fn fake_with_pages(titles: &[&str]) -> (tokio::runtime::Runtime, tocsin_fakes::PagerDutyFake, Cli) {
+    use tocsin_fakes::{NewIncident, PagerDutyFake, TokenKind};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime.block_on(PagerDutyFake::start());
+    let s = fake.state();
+    s.add_user("PUSER01", "Ada", "ada@example.com");
+    s.set_token(
+        "tok",
+        TokenKind::User {
+            user_id: "PUSER01".into(),
+        },
+    );
+    for title in titles {
+        let assignee_ids = vec!["PUSER01".to_string()];
+        s.add_incident(NewIncident {
+            title: title.to_string(),
+            assignee_ids,
+            ..Default::default()
+        });
+    }
+    let mut cli = Cli::new();
+    cli.env.push(("PD_TOKEN".into(), "tok".into()));
+    let url = fake.url();
+    cli.ok(&[
+        "account",
+        "add",
+        "pagerduty",
+        "--name",
+        "pd",
+        "--api-url",
+        &url,
+        "--token-env",
+        "PD_TOKEN",
+    ]);
+    (runtime, fake, cli)
+}
+
+#[test]
+fn a_nul_byte_in_a_title_does_not_silence_pages() {
+    let bus = NotificationBus::start();
+    let (_rt, _fake, cli) = fake_with_pages(&["nul\u{0}byte in the title"]);
+    let (_watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+    let calls = bus.notify_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].contains("nul\u{fffd}byte"), "{}", calls[0]);
+}
+
+#[test]
+fn a_storm_with_one_hostile_title_still_pages() {
+    let bus = NotificationBus::start();
+    let titles = ["one", "two", "three", "nul\u{0}four", "five"];
+    let (_rt, _fake, cli) = fake_with_pages(&titles);
+    let (_watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+    std::thread::sleep(Duration::from_secs(1));
+    let calls = bus.notify_calls();
+    assert_eq!(calls.len(), 1, "one summary: {calls:?}");
+    assert!(calls[0].contains("paged for 5 incidents"), "{}", calls[0]);
+}
+
+#[test]
+fn sync_alone_leaves_pages_to_watch_and_a_shown_page_is_not_repeated() {
+    let bus = NotificationBus::start();
+    let (_rt, _fake, cli) = fake_with_pages(&["Checkout 500s"]);
+    cli.ok(&["sync", "--once"]);
+
+    let (_watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+    assert_eq!(bus.notify_calls().len(), 1);
+
+    // Long after the claim's grace period, a shown page must stay shown.
+    let db = crate::support::open_db(&cli.db_path());
+    db.execute(
+        "UPDATE pages SET claimed_at = '2000-01-01T00:00:00.000Z'",
+        [],
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        bus.notify_calls().len(),
+        1,
+        "paged again: {:?}",
+        bus.notify_calls()
+    );
+}
