@@ -108,7 +108,7 @@ fn pending_pages(tx: &Transaction<'_>, stale: &str) -> Result<Vec<(Id, String)>>
            AND NOT EXISTS (SELECT 1 FROM pages p
                            WHERE p.incident_id = i.id AND p.page_key = i.my_assignment
                              AND (p.shown_at IS NOT NULL OR p.claimed_at > ?1))
-         ORDER BY i.created_at",
+         ORDER BY i.created_at, i.id",
     )?;
     let rows = stmt.query_map([stale], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)

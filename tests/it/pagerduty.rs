@@ -166,8 +166,9 @@ async fn cold_sync_caches_directory_oncall_and_incidents_as_served() {
         .any(|o| o.is_me && o.level == 1 && o.escalation_policy_name == "Checkout"));
     assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Ok);
 
-    // Only the triggered incident assigned to me is a page.
-    assert_eq!(t.pages(), vec![vec![checkout.id]]);
+    // Triggered incidents assigned to me are pages; so is one in a status Tocsin does not know
+    // yet (a miss costs more than an extra page). Resolved and acknowledged ones are not.
+    assert_eq!(t.pages(), vec![vec![checkout.id], vec![odd.id]]);
 
     for r in s.request_log() {
         assert_eq!(
