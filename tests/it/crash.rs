@@ -27,20 +27,7 @@ async fn kill_9_mid_sync_never_leaves_half_a_pass() {
         let mut seen = Vec::new();
         // Kill points spread over the pass, from before the first request to around commit.
         for delay_ms in [20u64, 80, 150, 250, 400, 600, 900, 1300] {
-            let mut cli = Cli::new();
-            cli.env.push(("PD_TOKEN".into(), "tok".into()));
-            cli.ok(&[
-                "account",
-                "add",
-                "pagerduty",
-                "--name",
-                "pd",
-                "--api-url",
-                &url,
-            ]
-            .into_iter()
-            .chain(["--token-env", "PD_TOKEN"])
-            .collect::<Vec<_>>());
+            let cli = Cli::with_pagerduty(&url, "tok");
             let mut child = cli
                 .command()
                 .args(["sync", "--once"])

@@ -130,20 +130,7 @@ fn fake_with_pages(titles: &[&str]) -> (tokio::runtime::Runtime, tocsin_fakes::P
             ..Default::default()
         });
     }
-    let mut cli = Cli::new();
-    cli.env.push(("PD_TOKEN".into(), "tok".into()));
-    let url = fake.url();
-    cli.ok(&[
-        "account",
-        "add",
-        "pagerduty",
-        "--name",
-        "pd",
-        "--api-url",
-        &url,
-        "--token-env",
-        "PD_TOKEN",
-    ]);
+    let cli = Cli::with_pagerduty(&fake.url(), "tok");
     (runtime, fake, cli)
 }
 

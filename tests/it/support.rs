@@ -93,6 +93,23 @@ impl Cli {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// A CLI with one PagerDuty account named `pd` at `url`, its token in `PD_TOKEN`.
+    pub fn with_pagerduty(url: &str, token: &str) -> Cli {
+        let mut cli = Cli::new();
+        cli.env.push(("PD_TOKEN".into(), token.into()));
+        let add = [
+            "account",
+            "add",
+            "pagerduty",
+            "--name",
+            "pd",
+            "--api-url",
+            url,
+        ];
+        cli.ok(&[&add[..], &["--token-env", "PD_TOKEN"]].concat());
+        cli
+    }
+
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         serde_json::from_str(&self.ok(args)).unwrap()
     }
