@@ -15,7 +15,7 @@ use tokio::sync::{broadcast, Notify};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
-use crate::model::{Account, HealthState, Id, ProviderKind};
+use crate::model::{Account, HealthState, Id, IncidentDetail, ProviderKind};
 use crate::paging::{self, Notifier};
 use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
@@ -86,6 +86,9 @@ impl EngineConfig {
         capped / 2 + (capped / 2).mul_f64(jitter())
     }
 }
+
+/// How long opening an incident may wait for its timeline from the provider.
+const TIMELINE_FETCH_LIMIT: Duration = Duration::from_secs(5);
 
 /// A provider client kept across passes.
 enum Adapter {
@@ -370,6 +373,42 @@ impl Engine {
             account_id: account.id,
         });
         Ok(())
+    }
+
+    /// An incident with its timeline. A PagerDuty incident cached without one (resolved
+    /// history from the first download) has it fetched now, if the account is reachable; when
+    /// it is not, the cached detail is returned as it is.
+    pub async fn incident(&self, id: Id) -> Result<IncidentDetail> {
+        let detail = self.tocsin.incident(id)?;
+        let is_pagerduty = detail.incident.provider == ProviderKind::Pagerduty;
+        if !detail.timeline.is_empty() || !is_pagerduty {
+            return Ok(detail);
+        }
+
+        let fetch = self.fetch_timeline(detail.incident.account_id, &detail.incident.provider_id);
+        match tokio::time::timeout(TIMELINE_FETCH_LIMIT, fetch).await {
+            Ok(Ok(added)) => tracing::debug!(incident = id, added, "timeline fetched on demand"),
+            Ok(Err(e)) => tracing::info!(incident = id, error = %e, "timeline not fetched"),
+            Err(_) => tracing::info!(incident = id, "timeline fetch timed out"),
+        }
+        self.tocsin.incident(id)
+    }
+
+    async fn fetch_timeline(&self, account_id: Id, provider_id: &str) -> Result<usize> {
+        let store = self.tocsin.store();
+        let health = store
+            .health()?
+            .into_iter()
+            .find(|h| h.account_id == account_id);
+        if health.is_some_and(|h| matches!(h.state, HealthState::Offline | HealthState::Revoked)) {
+            return Ok(0);
+        }
+        let account = store.account(account_id)?;
+        let Adapter::PagerDuty(pd) = self.adapter(&account)? else {
+            return Ok(0);
+        };
+        let entries = pd.timeline(provider_id).await?;
+        store.add_log_entries(account_id, &entries)
     }
 
     /// Says so loudly, once per outage, when pages cannot be shown: a silent pager is the

@@ -63,9 +63,14 @@ pub async fn list_incidents(
     with_core(&tocsin, move |core| core.incidents(&filter)).await
 }
 
+/// The incident with its timeline; the engine fetches a missing PagerDuty timeline first.
 #[tauri::command]
-pub async fn get_incident(tocsin: State<'_, Arc<Tocsin>>, id: Id) -> CommandResult<IncidentDetail> {
-    with_core(&tocsin, move |core| core.incident(id)).await
+pub async fn get_incident(engine: State<'_, Arc<Engine>>, id: Id) -> CommandResult<IncidentDetail> {
+    let engine = Arc::clone(&engine);
+    let joined = tauri::async_runtime::spawn(async move { engine.incident(id).await }).await;
+    joined
+        .map_err(CommandError::internal)?
+        .map_err(CommandError::from)
 }
 
 #[tauri::command]

@@ -194,7 +194,13 @@ pub async fn run() -> Result<ExitCode> {
         Command::Incidents(args) => incidents(&tocsin, args),
         Command::Incident(IncidentCommand::Show { id, json }) => {
             let id = tocsin.store().find_incident(&id)?;
-            print::incident(&tocsin.incident(id)?, json);
+            let config = EngineConfig {
+                raise_pages: false,
+                ..EngineConfig::from_env()
+            };
+            let notifier = Arc::new(tocsin::paging::RecordingNotifier::default());
+            let engine = Engine::with_config(tocsin.clone(), notifier, config);
+            print::incident(&engine.incident(id).await?, json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Oncall { json } => {

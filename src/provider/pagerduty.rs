@@ -198,9 +198,8 @@ impl PagerDuty {
             .map(|r| r.provider_id.clone())
             .take(MAX_TIMELINES_PER_PASS)
             .collect();
-        // TODO(timeline-history): timelines of resolved history are not downloaded; only open
-        // incidents and those touched by the change feed have one. Fetch on demand when the
-        // detail view opens an incident without entries.
+        // Timelines of resolved history are not downloaded here (thousands of requests); the
+        // engine fetches one when someone opens such an incident (`Engine::incident`).
         for id in open_ids {
             batch.log_entries.extend(self.timeline(&id).await?);
         }
@@ -303,7 +302,8 @@ impl PagerDuty {
         }
     }
 
-    async fn timeline(&self, incident_id: &str) -> Result<Vec<LogRecord>> {
+    /// One incident's whole timeline.
+    pub async fn timeline(&self, incident_id: &str) -> Result<Vec<LogRecord>> {
         let path = format!("/incidents/{incident_id}/log_entries");
         let items = self
             .list(&path, "log_entries", &[q("is_overview", "false")])

@@ -86,6 +86,15 @@ impl Store {
         Ok(())
     }
 
+    /// Adds timeline entries fetched outside a sync pass; entries already cached are skipped.
+    pub fn add_log_entries(&self, account_id: Id, entries: &[LogRecord]) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let added = insert_log_entries(&tx, account_id, entries)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
     /// Gives a claimed page back after the notification could not be shown, so the next pass
     /// tries again rather than waiting out the grace period.
     pub fn release_page(&self, incident_id: Id) -> Result<()> {

@@ -352,3 +352,44 @@ async fn an_account_level_key_needs_the_email_to_know_who_i_am() {
     assert_eq!(account.user_id.as_deref(), Some(ME));
     assert_eq!(with.pages().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_a_history_incident_fetches_its_timeline_once() {
+    let fake = fake().await;
+    let s = fake.state();
+    let old = incident("Old outage", "resolved", &[ME], chrono::Duration::days(10));
+    s.add_incident(old);
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_TIMELINE", None);
+    t.sync().await.unwrap();
+    let id = t.all()[0].id;
+    assert!(
+        t.tocsin.incident(id).unwrap().timeline.is_empty(),
+        "history has no timeline yet"
+    );
+
+    s.clear_request_log();
+    let detail = t.engine.incident(id).await.unwrap();
+    assert_eq!(detail.timeline[0].kind, "trigger", "{:?}", detail.timeline);
+    let again = t.engine.incident(id).await.unwrap();
+    assert_eq!(again.timeline, detail.timeline);
+    assert_eq!(
+        s.request_log().len(),
+        1,
+        "fetched once, then served from the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_an_incident_offline_shows_the_cache() {
+    let fake = fake().await;
+    let old = incident("Old outage", "resolved", &[ME], chrono::Duration::days(10));
+    fake.state().add_incident(old);
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_TIMELINE_OFF", None);
+    t.sync().await.unwrap();
+    let id = t.all()[0].id;
+    drop(fake);
+
+    let detail = t.engine.incident(id).await.unwrap();
+    assert_eq!(detail.incident.title, "Old outage");
+    assert!(detail.timeline.is_empty());
+}
