@@ -37,9 +37,9 @@ pub struct ShellOptions {
 
 /// Launches the desktop app and blocks until it quits.
 pub fn run() {
-    init_tracing();
     let data_dir =
         data_dir_arg(std::env::args_os().skip(1)).unwrap_or_else(Tocsin::default_data_dir);
+    let _log_guard = tocsin::logs::init("info", Some(&data_dir));
     let options = ShellOptions {
         data_dir,
         run_sync: true,
@@ -180,14 +180,6 @@ pub fn data_dir_arg(args: impl IntoIterator<Item = OsString>) -> Option<PathBuf>
         }
     }
     None
-}
-
-/// Logs to stderr, `info` unless `TOCSIN_LOG` says otherwise (the same variable as the CLI).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second subscriber (in tests, say) is harmless, so the error is ignored.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
 #[cfg(test)]

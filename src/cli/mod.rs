@@ -173,19 +173,17 @@ enum UrgencyArg {
     Low,
 }
 
-/// Logs go to stderr; `TOCSIN_LOG` sets the filter (default: errors only).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 pub async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.unwrap_or_else(Tocsin::default_data_dir);
+
+    // Errors only on stderr (one line per failure is the contract); the long-running commands
+    // also keep a log file, where a missed page can be looked into afterwards.
+    let long_running = matches!(
+        cli.command,
+        Command::Watch | Command::Sync { once: false, .. }
+    );
+    let _log_guard = tocsin::logs::init("error", long_running.then_some(data_dir.as_path()));
     let tocsin = Arc::new(Tocsin::open(&data_dir)?);
 
     match cli.command {

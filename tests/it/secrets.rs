@@ -84,6 +84,23 @@ async fn a_token_from_stdin_goes_to_the_keychain_and_nowhere_else() {
             "token logged"
         );
     }
+    // The long-running sync keeps a log file; it must not hold the token either.
+    let mut running = cli
+        .command()
+        .arg("sync")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let logs = tocsin::logs::dir(cli.data_dir.path());
+    let text = crate::support::wait_for(std::time::Duration::from_secs(20), "a log line", || {
+        let file = std::fs::read_dir(&logs).ok()?.next()?.ok()?.path();
+        let text = std::fs::read_to_string(file).ok()?;
+        text.contains("sync pass applied").then_some(text)
+    });
+    let _ = running.kill();
+    let _ = running.wait();
+    assert!(!text.contains(TOKEN), "token in the log file");
+
     let accounts = cli.json(&["account", "list", "--json"]);
     assert_eq!(accounts["accounts"][0]["token"]["kind"], "keychain");
     assert!(!accounts.to_string().contains(TOKEN));
