@@ -33,6 +33,7 @@ async fn bench() {
     state.seed_incidents(INCIDENTS, chrono::Duration::days(60));
 
     let raw = raw_fetch(&fake.url()).await;
+    let (read, apply) = breakdown(&fake.url()).await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (engine, tocsin) = engine(dir.path(), &fake.url());
 
@@ -74,6 +75,14 @@ async fn bench() {
         "idle incremental pass   {:>8.1} ms  ({idle_requests} requests)",
         ms(idle)
     );
+    println!(
+        "  reading alone         {:>8.1} ms  (HTTP, JSON, normalising)",
+        ms(read)
+    );
+    println!(
+        "  applying alone        {:>8.1} ms  (one SQLite transaction)",
+        ms(apply)
+    );
     println!("open incidents listed   {cached}");
     println!("peak resident memory    {:>8.1} MiB", peak_rss_mib());
 }
@@ -94,6 +103,22 @@ fn engine(dir: &std::path::Path, url: &str) -> (Engine, Arc<Tocsin>) {
     let notifier = Arc::new(RecordingNotifier::default());
     let engine = Engine::with_config(tocsin.clone(), notifier, EngineConfig::default());
     (engine, tocsin)
+}
+
+/// Times the two halves of a cold pass on their own: the adapter's read, the store's apply.
+async fn breakdown(url: &str) -> (Duration, Duration) {
+    use tocsin::provider::pagerduty::{Options, PagerDuty, PassInput};
+    let pd = PagerDuty::new(Some(url), TOKEN, Options::default()).expect("an adapter");
+    let started = Instant::now();
+    let batch = pd.pass(&PassInput::default()).await.expect("a pass");
+    let read = started.elapsed();
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (_engine, tocsin) = engine(dir.path(), url);
+    let account = tocsin.accounts().expect("accounts")[0].id;
+    let started = Instant::now();
+    tocsin.store().apply(account, &batch).expect("an apply");
+    (read, started.elapsed())
 }
 
 /// Fetches the same incident pages without parsing into records or touching SQLite.

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -37,6 +38,11 @@ const FEED_OVERLAP: chrono::Duration = chrono::Duration::minutes(2);
 const DIRECTORY_EVERY: Duration = Duration::from_secs(15 * 60);
 /// Timelines fetched per pass for incidents found open at the first sync.
 const MAX_TIMELINES_PER_PASS: usize = 50;
+/// Timeline requests in flight at once; well inside PagerDuty's per-minute rate limit.
+const TIMELINE_CONCURRENCY: usize = 4;
+
+/// Incidents and timeline entries read by one pass.
+type Changes = (Vec<IncidentRecord>, Vec<LogRecord>);
 
 /// Tunables of the adapter.
 #[derive(Debug, Clone, Copy)]
@@ -95,19 +101,27 @@ impl PagerDuty {
         if input.user_id.is_none() {
             batch.me = Some(me.clone());
         }
-        if directory_due(input, now) {
-            self.read_directory(&mut batch).await?;
-            batch.directory_read = true;
-        }
-        batch.oncalls = Some(self.oncalls().await?);
+        // The directory, on-call and incidents are independent: read them side by side.
+        let directory = async {
+            match directory_due(input, now) {
+                true => self.read_directory(&mut batch).await.map(|()| true),
+                false => Ok(false),
+            }
+        };
+        let incidents = async {
+            match input.history_done {
+                true => self.incremental(input, &me.provider_id, now).await,
+                false => self.first_sync(&me.provider_id, now).await,
+            }
+        };
+        let (directory_read, oncalls, (incidents, log_entries)) =
+            tokio::try_join!(directory, self.oncalls(), incidents)?;
 
-        if input.history_done {
-            self.incremental(input, &me.provider_id, now, &mut batch)
-                .await?;
-        } else {
-            self.first_sync(&me.provider_id, now, &mut batch).await?;
-            batch.history_complete = true;
-        }
+        batch.directory_read = directory_read;
+        batch.oncalls = Some(oncalls);
+        batch.incidents = incidents;
+        batch.log_entries = log_entries;
+        batch.history_complete = true;
         batch.cursor = Some(iso(now));
         Ok(batch)
     }
@@ -185,7 +199,7 @@ impl PagerDuty {
         Ok(items.iter().map(oncall).collect())
     }
 
-    async fn first_sync(&self, me: &str, now: DateTime<Utc>, batch: &mut Batch) -> Result<()> {
+    async fn first_sync(&self, me: &str, now: DateTime<Utc>) -> Result<Changes> {
         let since = now - chrono::Duration::days(self.options.history_days);
         let mut incidents = self.incidents_between(since, now).await?;
         let open = self.list("/incidents", "incidents", &open_query()).await?;
@@ -200,11 +214,16 @@ impl PagerDuty {
             .collect();
         // Timelines of resolved history are not downloaded here (thousands of requests); the
         // engine fetches one when someone opens such an incident (`Engine::incident`).
-        for id in open_ids {
-            batch.log_entries.extend(self.timeline(&id).await?);
+        let timelines: Vec<Result<Vec<LogRecord>>> = futures_util::stream::iter(open_ids)
+            .map(|id| async move { self.timeline(&id).await })
+            .buffer_unordered(TIMELINE_CONCURRENCY)
+            .collect()
+            .await;
+        let mut log_entries = Vec::new();
+        for timeline in timelines {
+            log_entries.extend(timeline?);
         }
-        batch.incidents = records;
-        Ok(())
+        Ok((records, log_entries))
     }
 
     async fn incremental(
@@ -212,8 +231,7 @@ impl PagerDuty {
         input: &PassInput,
         me: &str,
         now: DateTime<Utc>,
-        batch: &mut Batch,
-    ) -> Result<()> {
+    ) -> Result<Changes> {
         let open = self.list("/incidents", "incidents", &open_query()).await?;
         let mut records = dedupe(open.iter().map(|i| incident(i, me)));
         let mut known: HashSet<String> = records.iter().map(|r| r.provider_id.clone()).collect();
@@ -237,9 +255,7 @@ impl PagerDuty {
                 records.push(incident(&body["incident"], me));
             }
         }
-        batch.incidents = records;
-        batch.log_entries = feed;
-        Ok(())
+        Ok((records, feed))
     }
 
     /// Every incident created in `[since, until)`, stepping around the offset ceiling.
