@@ -345,6 +345,8 @@ impl Engine {
                     history_done: position.history_done,
                     directory_synced_at: position.directory_synced_at,
                     open_cached: store.open_provider_ids(account.id)?,
+                    needs_timeline: store
+                        .open_without_timeline(account.id, pagerduty::MAX_TIMELINES_PER_PASS)?,
                 };
                 pd.pass(&input).await
             }

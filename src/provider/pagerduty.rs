@@ -36,8 +36,8 @@ const MAX_RANGE_DAYS: i64 = 180;
 const FEED_OVERLAP: chrono::Duration = chrono::Duration::minutes(2);
 /// How often services, policies and schedules are re-read once the cache has them.
 const DIRECTORY_EVERY: Duration = Duration::from_secs(15 * 60);
-/// Timelines fetched per pass for incidents found open at the first sync.
-const MAX_TIMELINES_PER_PASS: usize = 50;
+/// Timelines of open incidents fetched per pass, after the first sync.
+pub const MAX_TIMELINES_PER_PASS: usize = 20;
 /// Timeline requests in flight at once; well inside PagerDuty's per-minute rate limit.
 const TIMELINE_CONCURRENCY: usize = 4;
 
@@ -72,6 +72,8 @@ pub struct PassInput {
     pub directory_synced_at: Option<DateTime<Utc>>,
     /// Provider ids the cache holds as open.
     pub open_cached: Vec<String>,
+    /// Open incidents the cache has no timeline for yet (a few per pass).
+    pub needs_timeline: Vec<String>,
 }
 
 /// A PagerDuty account's client. Kept across passes by the sync engine.
@@ -205,25 +207,25 @@ impl PagerDuty {
         let open = self.list("/incidents", "incidents", &open_query()).await?;
         incidents.extend(open);
 
+        // No timelines here, so the list is there as soon as possible: the next passes fetch
+        // those of open incidents (`PassInput::needs_timeline`), and the engine fetches a
+        // resolved one's when someone opens it (`Engine::incident`).
         let records = dedupe(incidents.iter().map(|i| incident(i, me)));
-        let open_ids: Vec<String> = records
-            .iter()
-            .filter(|r| r.status.is_open())
-            .map(|r| r.provider_id.clone())
-            .take(MAX_TIMELINES_PER_PASS)
-            .collect();
-        // Timelines of resolved history are not downloaded here (thousands of requests); the
-        // engine fetches one when someone opens such an incident (`Engine::incident`).
-        let timelines: Vec<Result<Vec<LogRecord>>> = futures_util::stream::iter(open_ids)
+        Ok((records, Vec::new()))
+    }
+
+    /// The timelines of these incidents, a few requests at a time.
+    async fn timelines(&self, ids: &[String]) -> Result<Vec<LogRecord>> {
+        let timelines: Vec<Result<Vec<LogRecord>>> = futures_util::stream::iter(ids.to_vec())
             .map(|id| async move { self.timeline(&id).await })
             .buffer_unordered(TIMELINE_CONCURRENCY)
             .collect()
             .await;
-        let mut log_entries = Vec::new();
+        let mut entries = Vec::new();
         for timeline in timelines {
-            log_entries.extend(timeline?);
+            entries.extend(timeline?);
         }
-        Ok((records, log_entries))
+        Ok(entries)
     }
 
     async fn incremental(
@@ -243,7 +245,8 @@ impl PagerDuty {
             .map(|c| c.with_timezone(&Utc) - FEED_OVERLAP)
             .unwrap_or(now - chrono::Duration::hours(1))
             .max(now - chrono::Duration::days(MAX_RANGE_DAYS));
-        let feed = self.log_entries("/log_entries", since, now).await?;
+        let mut feed = self.log_entries("/log_entries", since, now).await?;
+        feed.extend(self.timelines(&input.needs_timeline).await?);
 
         // Incidents that left the open list, or that the feed mentions but the open list lacks
         // (created and resolved between two passes), are read one by one.

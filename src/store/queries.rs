@@ -112,6 +112,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Provider ids of open incidents with no timeline entry yet, newest first.
+    pub fn open_without_timeline(&self, account: Id, limit: usize) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT provider_id FROM incidents i
+             WHERE account_id = ?1 AND status != 'resolved'
+               AND NOT EXISTS (SELECT 1 FROM log_entries e WHERE e.incident_id = i.id)
+             ORDER BY created_at DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![account, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Whether the account's cache knows this incident.
     pub fn has_incident(&self, account: Id, provider_id: &str) -> Result<bool> {
         let conn = self.conn();

@@ -134,6 +134,13 @@ async fn cold_sync_caches_directory_oncall_and_incidents_as_served() {
 
     let t = setup(&fake.url(), "TOCSIN_IT_PD_COLD", None);
     t.sync().await.unwrap();
+    let first_pass_entries: usize = t
+        .all()
+        .iter()
+        .map(|i| t.tocsin.incident(i.id).unwrap().timeline.len())
+        .sum();
+    assert_eq!(first_pass_entries, 0, "the first pass reads incidents only");
+    t.sync().await.unwrap();
 
     let titles: Vec<String> = t.all().iter().map(|i| i.title.clone()).collect();
     assert_eq!(
@@ -233,6 +240,7 @@ async fn incremental_sync_is_cheap_and_pages_once_on_escalation_to_me() {
     let t = setup(&fake.url(), "TOCSIN_IT_PD_INCR", None);
     t.sync().await.unwrap();
     assert_eq!(t.pages().len(), 1);
+    t.sync().await.unwrap(); // fetches the open incidents' timelines
 
     s.clear_request_log();
     t.sync().await.unwrap();
