@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Installs what building, running and testing Tocsin needs on Debian/Ubuntu: system packages,
-# tauri-driver for the end-to-end tests, and the UI's npm dependencies. Safe to run again.
+# Installs what Tocsin needs on Debian/Ubuntu: `scripts/setup.sh run` what building and
+# running it takes; `scripts/setup.sh test` also what the test suite takes (servers the tests
+# start themselves, Xvfb, the WebKit WebDriver and tauri-driver). Then the UI's npm
+# dependencies. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode="${1:-test}"
 
-# Build: WebKitGTK and friends. Run: the tray library. Test: a private D-Bus, a notification
-# server mock, a real secret service, a real Alertmanager, Xvfb and the WebKit WebDriver.
+# Build: WebKitGTK and friends, D-Bus and TLS headers. Run: the tray library.
 packages=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libssl-dev
   libayatana-appindicator3-1
-  dbus dbus-daemon python3-dbusmock gnome-keyring
-  prometheus-alertmanager
-  xvfb xauth webkit2gtk-driver imagemagick
 )
+# Test: a private D-Bus, a notification server mock, a real secret service, a real
+# Alertmanager, Xvfb, the WebKit WebDriver, and ImageMagick for screenshots.
+if [ "$mode" = test ]; then
+  packages+=(
+    dbus dbus-daemon python3-dbusmock gnome-keyring
+    prometheus-alertmanager
+    xvfb xauth webkit2gtk-driver imagemagick
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,7 +36,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-if [ "${TOCSIN_SETUP_E2E:-1}" = 1 ] && ! command -v tauri-driver >/dev/null; then
+if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --quiet
 fi

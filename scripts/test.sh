@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 step "setup"
-scripts/setup.sh
+scripts/setup.sh test
 
 # The desktop crate embeds ui/dist at compile time, so the UI is built before any cargo step.
 step "UI lint, unit tests and build"

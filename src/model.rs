@@ -212,7 +212,8 @@ pub enum StatusFilter {
     Resolved,
 }
 
-/// A query over the cached incidents. Open incidents always sort first, newest first.
+/// A query over the cached incidents. Results come unacknowledged first, then acknowledged,
+/// then resolved; high urgency before low; newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct IncidentFilter {

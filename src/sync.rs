@@ -462,7 +462,9 @@ impl Engine {
             }
         }
         self.report_notifier_health(failed.len());
-        tracing::info!(raised = raised.len(), failed = failed.len(), "pages raised");
+        if !raised.is_empty() {
+            tracing::info!(raised = raised.len(), "pages raised");
+        }
         if !raised.is_empty() {
             let _ = self.events.send(SyncEvent::Paged {
                 incident_ids: raised,

@@ -305,9 +305,10 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
     for (account, result) in engine.sync_once(only.as_deref()).await? {
         match result {
             Ok(outcome) => out!(
-                "{}: ok, {} incidents, {} timeline entries",
+                "{}: ok, {} incidents read, {} resolved by disappearing, {} new timeline entries",
                 account.name,
                 outcome.incidents,
+                outcome.vanished,
                 outcome.log_entries
             ),
             Err(e) => {

@@ -75,6 +75,9 @@ pub fn incident(detail: &IncidentDetail, as_json: bool) {
         clean(i.raw_status.as_deref().unwrap_or(i.status.as_str()))
     );
     out!("  urgency     {}", i.urgency.as_str());
+    if let Some(severity) = i.severity {
+        out!("  severity    SEV-{severity}");
+    }
     out!(
         "  service     {}",
         clean(i.service_name.as_deref().unwrap_or("-"))

@@ -21,14 +21,18 @@ const DEFAULT_LIMIT: u32 = 500;
 const MAX_LIMIT: u32 = 10_000;
 
 impl Store {
-    /// Incidents matching `filter`: open ones first, then newest first.
+    /// Incidents matching `filter`, in the order a responder works them: unacknowledged
+    /// (triggered or unknown) first, then acknowledged, then resolved; high urgency before
+    /// low within each; newest first.
     pub fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
         let (where_sql, args) = filter_sql(filter);
         let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
         let sql = format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN accounts a ON a.id = i.account_id
              WHERE {where_sql}
-             ORDER BY (i.status = 'resolved'), i.created_at DESC LIMIT {limit}"
+             ORDER BY (i.status = 'resolved'), (i.status = 'acknowledged'), (i.urgency != 'high'),
+                      i.created_at DESC
+             LIMIT {limit}"
         );
 
         let conn = self.conn();
@@ -285,5 +289,51 @@ impl Store {
             [account],
             |r| r.get(0),
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::local;
+
+    #[test]
+    fn incidents_come_in_the_order_a_responder_works_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let account = store.local_account().unwrap().id;
+        let cases = [
+            ("acked high", IncidentStatus::Acknowledged, Urgency::High),
+            ("triggered low", IncidentStatus::Triggered, Urgency::Low),
+            ("resolved high", IncidentStatus::Resolved, Urgency::High),
+            ("triggered high", IncidentStatus::Triggered, Urgency::High),
+            ("unknown high", IncidentStatus::Unknown, Urgency::High),
+        ];
+        for (n, (title, status, urgency)) in cases.iter().enumerate() {
+            let mut batch = local::declared(title, 3, n as i64 + 1);
+            batch.incidents[0].status = *status;
+            batch.incidents[0].urgency = *urgency;
+            batch.incidents[0].created_at += chrono::Duration::seconds(n as i64);
+            store.apply(account, &batch).unwrap();
+        }
+
+        let filter = IncidentFilter {
+            status: StatusFilter::All,
+            ..Default::default()
+        };
+        let titles: Vec<String> = store
+            .incidents(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.title)
+            .collect();
+        let expected = [
+            "unknown high",
+            "triggered high",
+            "triggered low",
+            "acked high",
+            "resolved high",
+        ];
+        assert_eq!(titles, expected);
     }
 }

@@ -3,7 +3,8 @@ import type { StatusFilter } from "./StatusFilter";
 import type { Urgency } from "./Urgency";
 
 /**
- * A query over the cached incidents. Open incidents always sort first, newest first.
+ * A query over the cached incidents. Results come unacknowledged first, then acknowledged,
+ * then resolved; high urgency before low; newest first.
  */
 export type IncidentFilter = { status: StatusFilter, urgency: Urgency | null, 
 /**
