@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "declare_incident",
     "start_drill",
     "sync_now",
+    "pager_status",
 ];
 
 fn main() {

@@ -290,3 +290,13 @@ pub struct AccountHealth {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub consecutive_failures: i64,
 }
+
+/// Whether Tocsin can page right now, for a banner that will not let a silent pager go
+/// unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PagerStatus {
+    /// False while the OS refuses notifications (no notification server, say): pages are
+    /// queued and retried, and the person must be told.
+    pub notifications_ok: bool,
+}

@@ -15,7 +15,7 @@ use tokio::sync::{broadcast, Notify};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
-use crate::model::{Account, HealthState, Id, IncidentDetail, ProviderKind};
+use crate::model::{Account, HealthState, Id, IncidentDetail, PagerStatus, ProviderKind};
 use crate::paging::{self, Notifier};
 use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
@@ -33,6 +33,8 @@ pub enum SyncEvent {
     Health { account_id: Id },
     /// These incidents were just paged.
     Paged { incident_ids: Vec<Id> },
+    /// Notifications stopped or started working again (see [`Engine::pager_status`]).
+    Pager,
 }
 
 /// Timing of the engine.
@@ -413,10 +415,20 @@ impl Engine {
         store.add_log_entries(account_id, &entries)
     }
 
+    /// Whether pages can be shown right now.
+    pub fn pager_status(&self) -> PagerStatus {
+        PagerStatus {
+            notifications_ok: !self.notifier_failing.load(Ordering::SeqCst),
+        }
+    }
+
     /// Says so loudly, once per outage, when pages cannot be shown: a silent pager is the
     /// worst failure Tocsin can have.
     fn report_notifier_health(&self, failed: usize) {
         let was_failing = self.notifier_failing.swap(failed > 0, Ordering::SeqCst);
+        if was_failing != (failed > 0) {
+            let _ = self.events.send(SyncEvent::Pager);
+        }
         if failed > 0 && !was_failing {
             tracing::error!(
                 failed,

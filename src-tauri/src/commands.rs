@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use tauri::State;
 use tocsin::model::{
-    Account, AccountHealth, Id, Incident, IncidentDetail, IncidentFilter, OnCall, Service,
+    Account, AccountHealth, Id, Incident, IncidentDetail, IncidentFilter, OnCall, PagerStatus,
+    Service,
 };
 use tocsin::sync::Engine;
 use tocsin::{NewAccount, Tocsin};
@@ -115,6 +116,12 @@ pub async fn declare_incident(
 #[tauri::command]
 pub async fn start_drill(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Incident> {
     with_core(&tocsin, |core| core.start_drill()).await
+}
+
+/// Whether pages can be shown; the window shows a banner when they cannot.
+#[tauri::command]
+pub async fn pager_status(engine: State<'_, Arc<Engine>>) -> CommandResult<PagerStatus> {
+    Ok(engine.pager_status())
 }
 
 /// Asks every account to sync now instead of at its next poll, and restarts one stopped by a

@@ -93,6 +93,7 @@ pub fn app_builder<R: Runtime>(
             commands::declare_incident,
             commands::start_drill,
             commands::sync_now,
+            commands::pager_status,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
@@ -119,7 +120,7 @@ fn forward_sync_events<R: Runtime>(app: AppHandle<R>, engine: &Engine) {
                 Ok(SyncEvent::Changed { account_id }) | Ok(SyncEvent::Health { account_id }) => {
                     Some(account_id)
                 }
-                Ok(SyncEvent::Paged { .. }) => None,
+                Ok(SyncEvent::Paged { .. }) | Ok(SyncEvent::Pager) => None,
                 // Missed events still mean "something changed": refetch everything.
                 Err(RecvError::Lagged(_)) => None,
                 Err(RecvError::Closed) => break,

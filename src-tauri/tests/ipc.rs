@@ -133,6 +133,7 @@ fn read_commands_answer_on_an_empty_cache() {
         "account_health",
         "list_accounts",
         "sync_now",
+        "pager_status",
     ] {
         invoke(&window, cmd, json!({})).unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
     }

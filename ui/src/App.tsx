@@ -1,7 +1,8 @@
 // The window's frame: navigation between the screens and the shell's event wiring.
+import { useQuery } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 
-import type { Id } from "./api";
+import { api, type Id } from "./api";
 import { useShellEvents } from "./hooks";
 import { Health } from "./screens/Health";
 import { Incidents } from "./screens/Incidents";
@@ -45,11 +46,24 @@ export function App() {
         ))}
       </nav>
       <main className="screen">
+        <PagerBanner />
         {screen === "incidents" && <Incidents selected={selected} onSelect={setSelected} />}
         {screen === "oncall" && <OnCallNow />}
         {screen === "health" && <Health />}
         {screen === "settings" && <Settings />}
       </main>
+    </div>
+  );
+}
+
+/** A banner that stays up while pages cannot be shown: a silent pager must not look healthy. */
+function PagerBanner() {
+  const status = useQuery({ queryKey: ["pager-status"], queryFn: api.pagerStatus });
+  if (status.data?.notifications_ok !== false) return null;
+  return (
+    <div className="pager-banner" role="alert" data-testid="pager-banner">
+      Notifications are not working: pages cannot reach you. Tocsin keeps retrying; check that your
+      desktop's notification service is running.
     </div>
   );
 }

@@ -10,6 +10,7 @@ import type { IncidentDetail } from "./bindings/IncidentDetail";
 import type { IncidentFilter } from "./bindings/IncidentFilter";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { OnCall } from "./bindings/OnCall";
+import type { PagerStatus } from "./bindings/PagerStatus";
 import type { Service } from "./bindings/Service";
 
 /** A local row id, as the core declares it. */
@@ -44,6 +45,7 @@ export const api = {
     invoke<Incident>("declare_incident", { title, severity }),
   startDrill: () => invoke<Incident>("start_drill"),
   syncNow: () => invoke<null>("sync_now"),
+  pagerStatus: () => invoke<PagerStatus>("pager_status"),
 };
 
 /** Calls back whenever a sync may have changed cached data. */
