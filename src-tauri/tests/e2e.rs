@@ -96,6 +96,103 @@ fn a_first_launch_welcomes_and_runs_a_drill() {
     session.screenshot("settings.png");
 }
 
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn open_on_a_page_notification_brings_up_the_incident() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let notifications = NotificationServer::start(data.path());
+    let driver = Driver::start(data.path());
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    session.click(&session.wait_for("[data-testid=welcome-start-drill]"));
+    session.wait_for("[data-testid=incident-row] [data-testid=drill-badge]");
+    let notify = notifications.wait_for_notify();
+    assert!(notify.contains("[DRILL]"), "{notify}");
+    assert!(
+        notify.contains("acknowledge"),
+        "no Acknowledge action: {notify}"
+    );
+    assert!(
+        session.find_all("[data-testid=pager-banner]").is_empty(),
+        "pages work here"
+    );
+
+    // Somewhere else in the app, the person clicks Open on the notification.
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.wait_for("[data-testid=nav-health][aria-current=page]");
+    notifications.invoke_action(1, "open");
+    session.wait_for("[data-testid=nav-incidents][aria-current=page]");
+    session.wait_for("[data-testid=incident-detail] [data-testid=drill-badge]");
+    session.screenshot("opened-from-notification.png");
+}
+
+/// python3-dbusmock's notification server on this test's session bus, logging every call.
+struct NotificationServer {
+    _child: Guard,
+    log: PathBuf,
+}
+
+impl NotificationServer {
+    fn start(dir: &Path) -> NotificationServer {
+        let log = dir.join("notifications.log");
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "dbusmock", "--template", "notification_daemon", "-l"])
+            .arg(&log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3-dbusmock starts");
+        let server = NotificationServer {
+            _child: Guard(child),
+            log,
+        };
+        let deadline = Instant::now() + WAIT_LIMIT;
+        while !server
+            .python("print(b.name_has_owner('org.freedesktop.Notifications'))")
+            .contains("True")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the notification server never came up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn python(&self, code: &str) -> String {
+        let script = format!("import dbus\nb = dbus.SessionBus()\n{code}");
+        let out = Command::new("/usr/bin/python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The first `Notify` call, as the mock logged it.
+    fn wait_for_notify(&self) -> String {
+        let deadline = Instant::now() + WAIT_LIMIT;
+        loop {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if let Some(at) = text.find(" Notify ") {
+                return text[at..].to_string();
+            }
+            assert!(Instant::now() < deadline, "no notification was shown");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Acts as if the person clicked `action` on notification `id`.
+    fn invoke_action(&self, id: u32, action: &str) {
+        self.python(&format!(
+            "o = b.get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications')\n\
+             o.EmitSignal('org.freedesktop.Notifications', 'ActionInvoked', 'us', \
+             [dbus.UInt32({id}), {action:?}], dbus_interface='org.freedesktop.DBus.Mock')"
+        ));
+    }
+}
+
 /// The page runs under the CSP, with frozen prototypes and without a global Tauri object.
 fn assert_hardened(session: &Session) {
     let inline_ran = session.execute(
