@@ -67,7 +67,8 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
-    /// Defaults, with `TOCSIN_SYNC_INTERVAL_SECS` overriding both intervals (tests, demos).
+    /// Defaults, with `TOCSIN_SYNC_INTERVAL_SECS` overriding both intervals (tests, demos) and
+    /// `TOCSIN_HISTORY_DAYS` how far back a first sync reads resolved incidents.
     pub fn from_env() -> EngineConfig {
         let mut config = EngineConfig::default();
         let secs = std::env::var("TOCSIN_SYNC_INTERVAL_SECS")
@@ -77,6 +78,12 @@ impl EngineConfig {
         if let Some(secs) = secs.filter(|s: &f64| *s > 0.0 && *s <= 86_400.0) {
             config.idle_interval = Duration::from_secs_f64(secs);
             config.hot_interval = Duration::from_secs_f64(secs);
+        }
+        let days = std::env::var("TOCSIN_HISTORY_DAYS")
+            .ok()
+            .and_then(|v| v.parse().ok());
+        if let Some(days) = days.filter(|d: &i64| (1..=3650).contains(d)) {
+            config.history_days = days;
         }
         config
     }
@@ -352,7 +359,10 @@ impl Engine {
                 };
                 pd.pass(&input).await
             }
-            Adapter::Alertmanager(am) => am.pass().await,
+            Adapter::Alertmanager(am) => {
+                let first = !self.tocsin.store().sync_position(account.id)?.history_done;
+                am.pass(first).await
+            }
             Adapter::Local => Ok(Batch::default()),
         }
     }

@@ -31,13 +31,26 @@ impl Alertmanager {
         })
     }
 
-    /// The server's version and cluster status, to show that the URL is an Alertmanager.
-    pub async fn status(&self) -> Result<Value> {
-        self.http.get_json("/api/v2/status", &[]).await
+    /// Checks that the URL is an Alertmanager (its status names a version) and returns that
+    /// version: a wrong URL must say so, not sync "no alerts" forever.
+    pub async fn version(&self) -> Result<String> {
+        let status = self.http.get_json("/api/v2/status", &[]).await?;
+        match status["versionInfo"]["version"].as_str() {
+            Some(version) => Ok(version.to_string()),
+            None => Err(Error::Malformed {
+                provider: "Alertmanager".into(),
+                message: "`/api/v2/status` has no versionInfo: is this URL an Alertmanager?".into(),
+            }),
+        }
     }
 
     /// One pass: every active alert, inhibited and silenced ones included (as acknowledged).
-    pub async fn pass(&self) -> Result<Batch> {
+    /// The first pass of an account (`first`) also checks the server with [`Self::version`].
+    pub async fn pass(&self, first: bool) -> Result<Batch> {
+        if first {
+            let version = self.version().await?;
+            tracing::info!(%version, "Alertmanager found");
+        }
         let query = [("active".to_string(), "true".to_string())];
         let body = self.http.get_json("/api/v2/alerts", &query).await?;
         // Anything but a list must fail the pass: reading it as "no alerts" would resolve
@@ -52,6 +65,7 @@ impl Alertmanager {
 
         let mut batch = Batch {
             open_set_complete: true,
+            history_complete: true,
             ..Batch::default()
         };
         for alert in alerts.iter().filter(|a| !has_ended(a, now)) {

@@ -272,3 +272,28 @@ fn state_from(s: &str) -> HealthState {
 fn opt_ts(s: Option<String>) -> Option<DateTime<Utc>> {
     s.as_deref().and_then(parse_ts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_added_again_gets_a_new_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let new = NewAccount {
+            name: "pd".into(),
+            kind: ProviderKind::Pagerduty,
+            api_url: None,
+            token: TokenSource::Env { var: "X".into() },
+            email: None,
+        };
+        let first = store.add_account(&new).unwrap();
+        store.remove_account(first.id).unwrap();
+        let second = store.add_account(&new).unwrap();
+        assert_ne!(
+            first.id, second.id,
+            "a running sync loop would mistake one for the other"
+        );
+    }
+}

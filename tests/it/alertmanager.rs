@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{Alertmanager, Cli};
+use crate::support::{Alertmanager, Cli, StaticServer};
 
 fn alert(name: &str, severity: &str, ends_at: Option<&str>) -> serde_json::Value {
     let mut a = json!({
@@ -123,4 +123,73 @@ fn unreachable_alertmanager_fails_clearly_and_keeps_the_cache() {
         1,
         "cache kept after {url} went away"
     );
+}
+
+/// Enough of an Alertmanager for the client to accept it: a status with a version.
+fn impostor() -> StaticServer {
+    let server = StaticServer::start();
+    server.serve(
+        "/api/v2/status",
+        json!({"versionInfo": {"version": "0.25.0"}}),
+    );
+    server
+}
+
+fn firing(fingerprint: &str) -> serde_json::Value {
+    json!({
+        "fingerprint": fingerprint, "startsAt": "2026-01-01T00:00:00Z",
+        "endsAt": "2099-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z",
+        "labels": {"alertname": "DiskFull", "severity": "critical"}, "annotations": {},
+        "status": {"state": "active"},
+    })
+}
+
+#[test]
+fn an_answer_that_is_not_a_list_fails_the_pass_and_resolves_nothing() {
+    let server = impostor();
+    server.serve("/api/v2/alerts", json!([firing("abc")]));
+    let cli = Cli::new();
+    cli.ok(&[
+        "account",
+        "add",
+        "alertmanager",
+        "--name",
+        "am",
+        "--url",
+        &server.url,
+    ]);
+    cli.ok(&["sync", "--once"]);
+
+    server.serve("/api/v2/alerts", json!({"error": "maintenance window"}));
+    let out = cli.run(&["sync", "--once"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[malformed]"));
+    let open = cli.json(&["incidents", "--json"]);
+    assert_eq!(
+        open["incidents"].as_array().unwrap().len(),
+        1,
+        "the open alert must stay open"
+    );
+}
+
+#[test]
+fn a_url_that_is_not_an_alertmanager_says_so() {
+    let server = StaticServer::start();
+    server.serve("/api/v2/status", json!({"ok": true}));
+    server.serve("/api/v2/alerts", json!([]));
+    let cli = Cli::new();
+    cli.ok(&[
+        "account",
+        "add",
+        "alertmanager",
+        "--name",
+        "am",
+        "--url",
+        &server.url,
+    ]);
+
+    let out = cli.run(&["sync", "--once"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is this URL an Alertmanager?"), "{stderr}");
 }

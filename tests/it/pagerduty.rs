@@ -401,3 +401,65 @@ async fn opening_an_incident_offline_shows_the_cache() {
     assert_eq!(detail.incident.title, "Old outage");
     assert!(detail.timeline.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_403_is_a_permission_problem_not_a_revoked_token() {
+    let fake = fake().await;
+    let s = fake.state();
+    s.add_incident(incident(
+        "Checkout 500s",
+        "triggered",
+        &[ME],
+        chrono::Duration::hours(1),
+    ));
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_403", None);
+    t.sync().await.unwrap();
+
+    s.fail_next(1, FailureKind::ServerError(403));
+    let _ = t.sync().await;
+    assert_ne!(t.tocsin.health().unwrap()[0].state, HealthState::Revoked);
+    t.sync().await.unwrap();
+    assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_history_longer_than_six_months_is_read_in_windows() {
+    let fake = fake().await;
+    let s = fake.state();
+    for days in [10, 200, 390] {
+        let title = format!("{days} days ago");
+        s.add_incident(incident(
+            &title,
+            "resolved",
+            &[ME],
+            chrono::Duration::days(days),
+        ));
+    }
+    let mut t = setup(&fake.url(), "TOCSIN_IT_PD_LONG", None);
+    let config = EngineConfig {
+        retry: quick_retry(),
+        history_days: 400,
+        ..EngineConfig::default()
+    };
+    t.engine = Engine::with_config(t.tocsin.clone(), t.notifier.clone(), config);
+    t.sync().await.unwrap();
+
+    assert_eq!(
+        t.all().len(),
+        3,
+        "{:?}",
+        t.all().iter().map(|i| &i.title).collect::<Vec<_>>()
+    );
+    for r in s.request_log().iter().filter(|r| r.path == "/incidents") {
+        let time = |k: &str| {
+            let v = r.query.iter().find(|(key, _)| key == k)?.1.clone();
+            chrono::DateTime::parse_from_rfc3339(&v).ok()
+        };
+        if let (Some(since), Some(until)) = (time("since"), time("until")) {
+            assert!(
+                until - since <= chrono::Duration::days(180),
+                "range too long: {r:?}"
+            );
+        }
+    }
+}

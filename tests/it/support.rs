@@ -342,3 +342,61 @@ impl NotificationBus {
 pub fn open_db(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+/// A tiny HTTP server on loopback answering 200 with a fixed JSON body per path, for servers
+/// that misbehave in ways no real one is known to reproduce on demand.
+pub struct StaticServer {
+    pub url: String,
+    bodies: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+}
+
+impl StaticServer {
+    pub fn start() -> StaticServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let bodies = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+        let served = bodies.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let _ = answer(stream, &served);
+            }
+        });
+        StaticServer { url, bodies }
+    }
+
+    /// From now on, `path` (without the query) answers with `body`.
+    pub fn serve(&self, path: &str, body: serde_json::Value) {
+        self.bodies
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), body.to_string());
+    }
+}
+
+fn answer(
+    stream: std::net::TcpStream,
+    bodies: &std::sync::Mutex<std::collections::HashMap<String, String>>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let mut header = String::new();
+    while reader.read_line(&mut header)? > 2 {
+        header.clear();
+    }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split('?').next().unwrap_or("/");
+    let body = bodies.lock().unwrap().get(path).cloned();
+    let (status, body) = match body {
+        Some(body) => ("200 OK", body),
+        None => ("404 Not Found", "{}".to_string()),
+    };
+    let mut stream = stream;
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
