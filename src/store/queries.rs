@@ -27,10 +27,17 @@ impl Store {
     pub fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
         let (where_sql, args) = filter_sql(filter);
         let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+        // A search reads every row anyway: a straight scan beats walking the order index and
+        // fetching each row from it (twice as fast at 100,000 incidents).
+        let searching = filter
+            .search
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        let scan = if searching { "NOT INDEXED" } else { "" };
         let sql = format!(
-            "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN accounts a ON a.id = i.account_id
+            "SELECT {INCIDENT_COLUMNS} FROM incidents i {scan} JOIN accounts a ON a.id = i.account_id
              WHERE {where_sql}
-             ORDER BY (i.status = 'resolved'), (i.status = 'acknowledged'), (i.urgency != 'high'),
+             ORDER BY (status = 'resolved'), (status = 'acknowledged'), (urgency != 'high'),
                       i.created_at DESC
              LIMIT {limit}"
         );
@@ -227,20 +234,34 @@ fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Value>) {
         clauses.push(format!("i.service_id = ?{}", args.len()));
     }
     for word in filter.search.as_deref().unwrap_or("").split_whitespace() {
-        // Each word must appear in the title, the service or the number; LIKE's own wildcards
-        // in what a person types are escaped so they match literally.
-        let escaped = word
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        args.push(Value::Text(format!("%{escaped}%")));
-        let n = args.len();
-        clauses.push(format!(
-            "(i.title LIKE ?{n} ESCAPE '\\' OR i.service_name LIKE ?{n} ESCAPE '\\'
-              OR CAST(i.number AS TEXT) LIKE ?{n} ESCAPE '\\')"
-        ));
+        clauses.push(search_clause(word, &mut args));
     }
     (clauses.join(" AND "), args)
+}
+
+/// One search word: a substring of the title or the service, or the incident's number.
+///
+/// TODO(search-fts): this scans every row (about 20 ms at 100,000 incidents, see
+/// `benches/store.rs`). A trigram FTS5 index kept by triggers made a miss instant but cost
+/// 30 µs per written row — a 10,000-incident first sync grew by a third — so it waits for a
+/// cheaper way to keep it (batched or deferred indexing).
+fn search_clause(word: &str, args: &mut Vec<Value>) -> String {
+    let number = word.trim_start_matches('#');
+    let by_number = if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
+        args.push(Value::Text(number.into()));
+        format!(" OR CAST(i.number AS TEXT) = ?{}", args.len())
+    } else {
+        String::new()
+    };
+
+    // LIKE's own wildcards in what a person types are escaped so they match literally.
+    let escaped = word
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    args.push(Value::Text(format!("%{escaped}%")));
+    let n = args.len();
+    format!("(i.title LIKE ?{n} ESCAPE '\\' OR i.service_name LIKE ?{n} ESCAPE '\\'{by_number})")
 }
 
 fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
@@ -296,6 +317,55 @@ impl Store {
 mod tests {
     use super::*;
     use crate::provider::local;
+
+    fn titles(store: &Store, search: &str) -> Vec<String> {
+        let filter = IncidentFilter {
+            status: StatusFilter::All,
+            search: Some(search.into()),
+            ..Default::default()
+        };
+        store
+            .incidents(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.title)
+            .collect()
+    }
+
+    #[test]
+    fn search_finds_substrings_numbers_and_takes_odd_input_literally() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let account = store.local_account().unwrap().id;
+        let cases = [
+            "Checkout latency high",
+            "Disk 100% on db-1",
+            "Quote \" in title",
+            "ab",
+        ];
+        for (n, title) in cases.iter().enumerate() {
+            store
+                .apply(account, &local::declared(title, 3, n as i64 + 1))
+                .unwrap();
+        }
+        // Renaming must keep the index in step.
+        store
+            .conn()
+            .execute(
+                "UPDATE incidents SET title = 'ab renamed' WHERE title = 'ab'",
+                [],
+            )
+            .unwrap();
+
+        assert_eq!(titles(&store, "LATENCY check"), ["Checkout latency high"]);
+        assert_eq!(titles(&store, "100%"), ["Disk 100% on db-1"]);
+        assert_eq!(titles(&store, "%"), ["Disk 100% on db-1"]);
+        assert_eq!(titles(&store, "\""), ["Quote \" in title"]);
+        assert_eq!(titles(&store, "e \" i"), ["Quote \" in title"]);
+        assert_eq!(titles(&store, "#2"), ["Disk 100% on db-1"]);
+        assert_eq!(titles(&store, "renamed"), ["ab renamed"]);
+        assert!(titles(&store, "OR AND NOT * ^").is_empty());
+    }
 
     #[test]
     fn incidents_come_in_the_order_a_responder_works_them() {
