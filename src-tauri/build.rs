@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "start_drill",
     "sync_now",
     "pager_status",
+    "replace_token",
 ];
 
 fn main() {

@@ -22,7 +22,10 @@ pub enum Error {
     Offline { provider: String, message: String },
 
     /// The provider rejected the token; polling stops until it is replaced.
-    #[error("{provider} rejected the token ({message}); add the account again with a new token")]
+    #[error(
+        "{provider} rejected the token ({message}); replace it in Account health or with \
+         `tocsin account token`"
+    )]
     Unauthorized { provider: String, message: String },
 
     /// The provider asked us to slow down.

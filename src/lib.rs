@@ -100,6 +100,38 @@ impl Tocsin {
         Ok(account)
     }
 
+    /// Replaces an account's token — after the provider rejected it, say — keeping the
+    /// account, its cache and its page ledger (adding it again would page everything anew).
+    /// A token given here goes to the OS keychain; `source` may instead name a variable.
+    pub fn replace_token(
+        &self,
+        id: Id,
+        source: TokenSource,
+        token: Option<String>,
+    ) -> Result<Account> {
+        let account = self.store.account(id)?;
+        if account.kind == ProviderKind::Local {
+            return Err(Error::Invalid("the local workspace has no token".into()));
+        }
+        let source = match (token, source) {
+            (Some(token), _) => {
+                secrets::store_token(id, &token)?;
+                TokenSource::Keychain
+            }
+            (None, TokenSource::Env { var }) => {
+                validate_env_var(&var)?;
+                if account.token == TokenSource::Keychain {
+                    secrets::delete_token(id)?;
+                }
+                TokenSource::Env { var }
+            }
+            (None, _) => return Err(Error::Invalid("give a token or a variable name".into())),
+        };
+        let account = self.store.set_token_source(id, &source)?;
+        tracing::info!(account = %account.name, "token replaced");
+        Ok(account)
+    }
+
     /// Removes an account, its cached data and its keychain entry.
     pub fn remove_account(&self, id: Id) -> Result<()> {
         let account = self.store.account(id)?;
@@ -139,7 +171,20 @@ impl Tocsin {
     }
 }
 
+fn validate_env_var(var: &str) -> Result<()> {
+    let valid = !var.is_empty() && !var.contains('=') && !var.contains('\0');
+    if !valid {
+        return Err(Error::Invalid(format!(
+            "`{var}` is not an environment variable name"
+        )));
+    }
+    Ok(())
+}
+
 fn validate(new: &NewAccount, has_token: bool) -> Result<()> {
+    if let TokenSource::Env { var } = &new.token {
+        validate_env_var(var)?;
+    }
     if let Some(url) = &new.api_url {
         let ok = url.starts_with("https://") || url.starts_with("http://");
         if !ok {

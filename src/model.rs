@@ -67,6 +67,8 @@ pub struct Account {
     pub email: Option<String>,
     /// The responder's provider user id, learned from `/users/me` or from `email`.
     pub user_id: Option<String>,
+    /// When the token was last replaced (never the token itself).
+    pub token_changed_at: Option<DateTime<Utc>>,
 }
 
 /// The normalised lifecycle of an incident.

@@ -69,39 +69,52 @@ pub fn title(incident: &Incident) -> String {
     format!("{drill}{urgency}: you are paged")
 }
 
-/// The notification's body: the incident as plain text (notification servers may interpret
-/// markup, so angle brackets and ampersands from the provider are escaped).
+/// The notification's body: the incident as plain text. Each provider field is made one
+/// visible line of bounded length (so a title cannot forge extra lines, reverse itself with
+/// bidi controls, or carry a NUL that makes D-Bus refuse the notification), and markup is
+/// escaped because notification servers may interpret it.
 pub fn body(incident: &Incident) -> String {
     let number = incident
         .number
         .map(|n| format!("#{n} "))
         .unwrap_or_default();
-    let service = incident
-        .service_name
-        .as_deref()
-        .map(|s| format!("\n{s}"))
-        .unwrap_or_default();
-    escape_markup(&format!(
-        "{number}{}{service} · {}",
-        incident.title, incident.account_name
-    ))
+    let title = one_line(&incident.title, MAX_FIELD_CHARS);
+    let account = one_line(&incident.account_name, MAX_FIELD_CHARS);
+    let service = match &incident.service_name {
+        Some(s) => format!("\n{} · {account}", one_line(s, MAX_FIELD_CHARS)),
+        None => format!("\n{account}"),
+    };
+    escape_markup(&format!("{number}{title}{service}"))
 }
 
-/// Escapes markup and replaces control characters (a NUL would make D-Bus refuse the whole
-/// notification, silencing the page) with U+FFFD; newlines stay.
-fn escape_markup(s: &str) -> String {
-    let visible: String = s
+/// The longest a provider field may be in a notification, in characters.
+const MAX_FIELD_CHARS: usize = 200;
+
+/// Provider text as one safe visible line: control and bidi-control characters become U+FFFD
+/// (line breaks a space), and text beyond `max` characters is cut with an ellipsis.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out: String = s
         .chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
-            }
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() || is_bidi_control(c) => '\u{fffd}',
+            c => c,
         })
+        .take(max)
         .collect();
-    visible
-        .replace('&', "&amp;")
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// Characters that change the direction of the text around them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
@@ -255,8 +268,17 @@ mod tests {
         let b = body(&incident(7, "<b>x</b> & <img src=x onerror=alert(1)>"));
         assert_eq!(
             b,
-            "#7 &lt;b&gt;x&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt; · acct"
+            "#7 &lt;b&gt;x&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;\nacct"
         );
+    }
+
+    #[test]
+    fn provider_text_cannot_forge_lines_reverse_itself_or_run_on() {
+        let b = body(&incident(1, "real\nService · fake\u{202e}gnp.exe\u{0}"));
+        assert_eq!(b, "#1 real Service · fake\u{fffd}gnp.exe\u{fffd}\nacct");
+        let long = body(&incident(2, &"x".repeat(5000)));
+        assert!(long.chars().count() < 2 * MAX_FIELD_CHARS, "{}", long.len());
+        assert!(long.contains('…'));
     }
 
     #[test]

@@ -497,5 +497,9 @@ impl Engine {
 
 /// Whether two snapshots of an account talk to the same endpoint the same way.
 fn same_connection(a: &Account, b: &Account) -> bool {
-    a.name == b.name && a.kind == b.kind && a.api_url == b.api_url && a.token == b.token
+    a.name == b.name
+        && a.kind == b.kind
+        && a.api_url == b.api_url
+        && a.token == b.token
+        && a.token_changed_at == b.token_changed_at
 }

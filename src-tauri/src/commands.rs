@@ -118,6 +118,24 @@ pub async fn start_drill(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Incide
     with_core(&tocsin, |core| core.start_drill()).await
 }
 
+/// Replaces a rejected token with one that goes to the OS keychain, then syncs at once. The
+/// account keeps its cache and its record of pages, so nothing is paged again.
+#[tauri::command]
+pub async fn replace_token(
+    tocsin: State<'_, Arc<Tocsin>>,
+    engine: State<'_, Arc<Engine>>,
+    account_id: Id,
+    token: String,
+) -> CommandResult<Account> {
+    let source = tocsin::model::TokenSource::Keychain;
+    let account = with_core(&tocsin, move |core| {
+        core.replace_token(account_id, source, Some(token))
+    })
+    .await?;
+    engine.wake();
+    Ok(account)
+}
+
 /// Whether pages can be shown; the window shows a banner when they cannot.
 #[tauri::command]
 pub async fn pager_status(engine: State<'_, Arc<Engine>>) -> CommandResult<PagerStatus> {

@@ -94,6 +94,7 @@ pub fn app_builder<R: Runtime>(
             commands::start_drill,
             commands::sync_now,
             commands::pager_status,
+            commands::replace_token,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

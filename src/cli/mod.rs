@@ -92,6 +92,21 @@ enum AccountCommand {
     },
     /// Remove an account, its cached data and its keychain entry.
     Remove { name: String },
+    /// Replace an account's token (after the provider rejected it), keeping its cache and
+    /// the record of pages already raised.
+    Token {
+        name: String,
+        /// Read the token from this environment variable at each run; nothing is stored.
+        #[arg(
+            long,
+            conflicts_with = "token_stdin",
+            required_unless_present = "token_stdin"
+        )]
+        token_env: Option<String>,
+        /// Read the token from standard input and keep it in the OS keychain.
+        #[arg(long)]
+        token_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -238,6 +253,27 @@ fn account(tocsin: &Tocsin, cmd: AccountCommand) -> Result<ExitCode> {
             out!("Added {} account `{}`", account.kind.as_str(), account.name);
         }
         AccountCommand::List { json } => print::accounts(&tocsin.accounts()?, json),
+        AccountCommand::Token {
+            name,
+            token_env,
+            token_stdin,
+        } => {
+            let account = tocsin.store().account_by_name(&name)?;
+            let token = if token_stdin {
+                Some(read_token()?)
+            } else {
+                None
+            };
+            let source = match token_env {
+                Some(var) => TokenSource::Env { var },
+                None => TokenSource::Keychain,
+            };
+            let account = tocsin.replace_token(account.id, source, token)?;
+            out!(
+                "Replaced the token of `{}`; syncing resumes at the next pass",
+                account.name
+            );
+        }
         AccountCommand::Remove { name } => {
             let account = tocsin.store().account_by_name(&name)?;
             tocsin.remove_account(account.id)?;

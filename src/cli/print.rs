@@ -10,10 +10,7 @@ use tocsin::model::{Account, AccountHealth, Incident, IncidentDetail, OnCall};
 /// Replaces control characters (escape sequences included) and bidirectional overrides, which
 /// can make text read differently from what it is, with a visible placeholder.
 pub fn clean(s: &str) -> String {
-    let hostile = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let hostile = |c: char| c.is_control() || tocsin::paging::is_bidi_control(c);
     s.chars()
         .map(|c| if hostile(c) { '\u{fffd}' } else { c })
         .collect()

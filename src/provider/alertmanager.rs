@@ -68,7 +68,14 @@ impl Alertmanager {
             history_complete: true,
             ..Batch::default()
         };
-        for alert in alerts.iter().filter(|a| !has_ended(a, now)) {
+        // An entry without a fingerprint cannot be told apart from others: skipping it is
+        // better than merging unrelated alerts into one incident.
+        let usable = |a: &&Value| a["fingerprint"].as_str().is_some_and(|f| !f.is_empty());
+        let skipped = alerts.iter().filter(|a| !usable(a)).count();
+        if skipped > 0 {
+            tracing::warn!(skipped, "alerts without a fingerprint skipped");
+        }
+        for alert in alerts.iter().filter(usable).filter(|a| !has_ended(a, now)) {
             let record = incident(alert);
             batch.log_entries.push(LogRecord {
                 incident_provider_id: record.provider_id.clone(),

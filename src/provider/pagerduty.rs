@@ -120,7 +120,7 @@ impl PagerDuty {
             tokio::try_join!(directory, self.oncalls(), incidents)?;
 
         batch.directory_read = directory_read;
-        batch.oncalls = Some(oncalls);
+        batch.oncalls = oncalls;
         batch.incidents = incidents;
         batch.log_entries = log_entries;
         batch.history_complete = true;
@@ -196,9 +196,19 @@ impl PagerDuty {
         Ok(())
     }
 
-    async fn oncalls(&self) -> Result<Vec<OnCallRecord>> {
-        let items = self.list("/oncalls", "oncalls", &[]).await?;
-        Ok(items.iter().map(oncall).collect())
+    /// Who is on call; `None` when this token may not read it (403), so the cached rows stay
+    /// rather than being replaced with nothing.
+    async fn oncalls(&self) -> Result<Option<Vec<OnCallRecord>>> {
+        match self.list("/oncalls", "oncalls", &[]).await {
+            Ok(items) => Ok(Some(items.iter().map(oncall).collect())),
+            Err(Error::Provider {
+                status, message, ..
+            }) if status < 500 => {
+                tracing::warn!(status, %message, "this token cannot read on-call");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn first_sync(&self, me: &str, now: DateTime<Utc>) -> Result<Changes> {

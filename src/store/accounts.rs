@@ -28,7 +28,8 @@ pub struct SyncPosition {
     pub directory_synced_at: Option<DateTime<Utc>>,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, name, kind, api_url, token_kind, token_env, email, user_id";
+const ACCOUNT_COLUMNS: &str =
+    "id, name, kind, api_url, token_kind, token_env, email, user_id, token_changed_at";
 
 impl Store {
     /// Adds an account and its empty sync state; names are unique.
@@ -134,6 +135,31 @@ impl Store {
             return Err(Error::NotFound(format!("account {id}")));
         }
         Ok(())
+    }
+
+    /// Points the account at a new token source and marks it changed, so sync engines in any
+    /// process start over with it. The account, its cache and its page ledger stay.
+    pub fn set_token_source(&self, id: Id, token: &TokenSource) -> Result<Account> {
+        let (kind, var) = match token {
+            TokenSource::None => ("none", None),
+            TokenSource::Keychain => ("keychain", None),
+            TokenSource::Env { var } => ("env", Some(var.as_str())),
+        };
+        let n = self.conn().execute(
+            "UPDATE accounts SET token_kind = ?2, token_env = ?3, token_changed_at = ?4
+             WHERE id = ?1",
+            params![id, kind, var, ts(Utc::now())],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("account {id}")));
+        }
+        self.conn().execute(
+            "UPDATE sync_state SET state = 'pending', last_error = NULL, last_error_code = NULL,
+                    consecutive_failures = 0
+             WHERE account_id = ?1",
+            [id],
+        )?;
+        self.account(id)
     }
 
     /// Records who the responder is at the provider.
@@ -242,6 +268,7 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         token,
         email: r.get(6)?,
         user_id: r.get(7)?,
+        token_changed_at: opt_ts(r.get(8)?),
     })
 }
 

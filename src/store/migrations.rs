@@ -157,4 +157,9 @@ pub const MIGRATIONS: &[&str] = &[
         (status = 'resolved'), (status = 'acknowledged'), (urgency != 'high'), created_at DESC
     );
     "#,
+    // 3: when an account's token was last replaced, so a running sync engine (in any process)
+    // notices the new token and starts polling again.
+    r#"
+    ALTER TABLE accounts ADD COLUMN token_changed_at TEXT;
+    "#,
 ];

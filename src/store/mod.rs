@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use accounts::{NewAccount, SyncPosition};
 pub use apply::ApplyOutcome;
@@ -32,9 +32,15 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir)?;
+        let unusable = |e: &dyn std::fmt::Display| {
+            Error::Io(std::io::Error::other(format!(
+                "cannot use `{}` as the data directory: {e}",
+                data_dir.display()
+            )))
+        };
+        std::fs::create_dir_all(data_dir).map_err(|e| unusable(&e))?;
         let path = data_dir.join(DB_FILE);
-        let conn = Connection::open(&path)?;
+        let conn = Connection::open(&path).map_err(|e| unusable(&e))?;
         configure(&conn)?;
 
         let mut store = Store {

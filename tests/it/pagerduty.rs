@@ -463,3 +463,48 @@ async fn a_history_longer_than_six_months_is_read_in_windows() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replaced_token_resumes_sync_without_paging_again() {
+    let fake = fake().await;
+    let s = fake.state();
+    s.add_incident(incident(
+        "Checkout 500s",
+        "triggered",
+        &[ME],
+        chrono::Duration::hours(1),
+    ));
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_OLD_TOKEN", None);
+    t.sync().await.unwrap();
+    assert_eq!(t.pages().len(), 1);
+    let before: Vec<i64> = t.all().iter().map(|i| i.id).collect();
+
+    s.revoke_token(TOKEN);
+    assert_eq!(t.sync().await.unwrap_err().code(), "unauthorized");
+    let revoked = &t.tocsin.health().unwrap()[0];
+    assert_eq!(revoked.state, HealthState::Revoked);
+    assert!(revoked
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("tocsin account token"));
+
+    s.set_token("new-token", TokenKind::User { user_id: ME.into() });
+    std::env::set_var("TOCSIN_IT_PD_NEW_TOKEN", "new-token");
+    let account = t.tocsin.accounts().unwrap()[0].id;
+    let var = TokenSource::Env {
+        var: "TOCSIN_IT_PD_NEW_TOKEN".into(),
+    };
+    let replaced = t.tocsin.replace_token(account, var, None).unwrap();
+    assert!(replaced.token_changed_at.is_some());
+    assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Pending);
+
+    t.sync().await.unwrap();
+    assert_eq!(t.tocsin.health().unwrap()[0].state, HealthState::Ok);
+    assert_eq!(
+        t.all().iter().map(|i| i.id).collect::<Vec<_>>(),
+        before,
+        "same cache"
+    );
+    assert_eq!(t.pages().len(), 1, "nothing paged again");
+}

@@ -46,6 +46,9 @@ export const api = {
   startDrill: () => invoke<Incident>("start_drill"),
   syncNow: () => invoke<null>("sync_now"),
   pagerStatus: () => invoke<PagerStatus>("pager_status"),
+  /** The new token goes to the OS keychain; it is never read back. */
+  replaceToken: (accountId: Id, token: string) =>
+    invoke<Account>("replace_token", { accountId, token }),
 };
 
 /** Calls back whenever a sync may have changed cached data. */

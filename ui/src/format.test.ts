@@ -6,6 +6,7 @@ import {
   formatSpan,
   formatTime,
   oldestSuccess,
+  plain,
   severityLabel,
   statusLabel,
 } from "./format";
@@ -64,5 +65,12 @@ describe("oldestSuccess", () => {
     expect(oldestSuccess([b, a])).toBe(a);
     expect(oldestSuccess([a, null])).toBeNull();
     expect(oldestSuccess([])).toBeNull();
+  });
+});
+
+describe("plain", () => {
+  it("neutralises bidirectional controls and keeps everything else", () => {
+    expect(plain("\u202egnp.exe")).toBe("\ufffdgnp.exe");
+    expect(plain("<img src=x> DB on fire 🔥")).toBe("<img src=x> DB on fire 🔥");
   });
 });

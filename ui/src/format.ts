@@ -80,3 +80,15 @@ export function oldestSuccess(lastSuccesses: (string | null)[]): string | null {
   }
   return oldest;
 }
+
+/** Characters that reorder the text around them (LRM/RLM, embeddings, overrides, isolates). */
+const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Provider text made safe to show: bidirectional controls (which could make a title read
+ * differently from what it is, e.g. "gnp.exe" shown as "exe.png") become U+FFFD. React
+ * already renders it as text, so markup needs nothing here.
+ */
+export function plain(text: string): string {
+  return text.replace(BIDI_CONTROLS, "\ufffd");
+}

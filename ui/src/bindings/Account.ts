@@ -14,4 +14,8 @@ email: string | null,
 /**
  * The responder's provider user id, learned from `/users/me` or from `email`.
  */
-user_id: string | null, };
+user_id: string | null, 
+/**
+ * When the token was last replaced (never the token itself).
+ */
+token_changed_at: string | null, };

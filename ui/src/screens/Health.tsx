@@ -1,5 +1,6 @@
 // Each account's sync health: state, data age, the last error and the next attempt.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 
 import { api } from "../api";
 import type { AccountHealth } from "../bindings/AccountHealth";
@@ -76,6 +77,40 @@ function AccountCard({ health }: { health: AccountHealth }) {
           </>
         )}
       </dl>
+      {health.state === "revoked" && <ReplaceToken accountId={health.account_id} />}
     </section>
+  );
+}
+
+/** A new token for an account whose token was rejected; it goes to the OS keychain. */
+function ReplaceToken({ accountId }: { accountId: AccountHealth["account_id"] }) {
+  const [token, setToken] = useState("");
+  const queryClient = useQueryClient();
+  const replace = useMutation({
+    mutationFn: () => api.replaceToken(accountId, token.trim()),
+    onSuccess: () => setToken(""),
+    onSettled: () => void queryClient.invalidateQueries(),
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (token.trim() !== "") replace.mutate();
+  };
+  return (
+    <form className="replace-token" onSubmit={submit} data-testid="replace-token">
+      <label>
+        New API token
+        <input
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(event) => setToken(event.target.value)}
+          data-testid="replace-token-input"
+        />
+      </label>
+      <button type="submit" disabled={replace.isPending || token.trim() === ""}>
+        {replace.isPending ? "Saving…" : "Replace token"}
+      </button>
+      {replace.isError && <ErrorBox error={replace.error} title="Could not replace the token" />}
+    </form>
   );
 }

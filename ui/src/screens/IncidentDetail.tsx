@@ -6,7 +6,7 @@ import { api, type Id } from "../api";
 import type { Incident } from "../bindings/Incident";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import { ErrorBox, IncidentBadges } from "../components";
-import { formatRelative, formatTime } from "../format";
+import { formatRelative, formatTime, plain } from "../format";
 import { useNow } from "../hooks";
 
 export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => void }) {
@@ -22,7 +22,7 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
         <button type="button" className="close" onClick={onClose} aria-label="Close incident">
           ×
         </button>
-        <h2 data-testid="detail-title">{incident.title}</h2>
+        <h2 data-testid="detail-title">{plain(incident.title)}</h2>
         <IncidentBadges incident={incident} />
       </header>
       <Facts incident={incident} />
@@ -35,15 +35,15 @@ function Facts({ incident }: { incident: Incident }) {
   const now = useNow();
   const when = (at: string | null) =>
     at === null ? "—" : `${formatTime(at)} (${formatRelative(at, now)})`;
-  const assignees = incident.assignees.map((p) => p.name).join(", ") || "nobody";
+  const assignees = plain(incident.assignees.map((p) => p.name).join(", ")) || "nobody";
   return (
     <dl className="facts">
       <dt>Number</dt>
       <dd>{incident.number === null ? "—" : `#${incident.number}`}</dd>
       <dt>Service</dt>
-      <dd>{incident.service_name ?? "—"}</dd>
+      <dd>{incident.service_name === null ? "—" : plain(incident.service_name)}</dd>
       <dt>Account</dt>
-      <dd>{incident.account_name}</dd>
+      <dd>{plain(incident.account_name)}</dd>
       <dt>Assigned to</dt>
       <dd data-testid="detail-assignees">{assignees}</dd>
       <dt>Priority</dt>
@@ -113,7 +113,7 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
               <span className="timeline-kind">{entry.kind}</span>
               {entry.agent && <span className="timeline-agent">{entry.agent}</span>}
             </div>
-            <div className="timeline-summary">{entry.summary}</div>
+            <div className="timeline-summary">{plain(entry.summary)}</div>
           </li>
         ))}
       </ol>

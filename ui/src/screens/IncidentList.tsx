@@ -5,7 +5,7 @@ import { useRef } from "react";
 import type { Id } from "../api";
 import type { Incident } from "../bindings/Incident";
 import { Empty, IncidentBadges } from "../components";
-import { formatRelative } from "../format";
+import { formatRelative, plain } from "../format";
 import { useNow } from "../hooks";
 
 const ROW_HEIGHT = 64;
@@ -63,7 +63,7 @@ function IncidentRow({
   now: Date;
   onSelect: (id: Id) => void;
 }) {
-  const where = [incident.service_name, incident.account_name].filter(Boolean).join(" · ");
+  const where = plain([incident.service_name, incident.account_name].filter(Boolean).join(" · "));
   return (
     <button
       type="button"
@@ -73,7 +73,7 @@ function IncidentRow({
       onClick={() => onSelect(incident.id)}
     >
       <span className="row-title" data-testid="incident-title">
-        {incident.title}
+        {plain(incident.title)}
       </span>
       <span className="row-meta">
         <IncidentBadges incident={incident} />

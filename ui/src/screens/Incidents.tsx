@@ -4,7 +4,7 @@ import { useReducer } from "react";
 
 import { api, type Id } from "../api";
 import { ErrorBox } from "../components";
-import { filterReducer, initialFilter, isFiltered, toIncidentFilter } from "../filters";
+import { filterReducer, initialFilter, isFiltered, LIST_LIMIT, toIncidentFilter } from "../filters";
 import { formatRelative, oldestSuccess } from "../format";
 import { useNow } from "../hooks";
 import { FilterBar } from "./FilterBar";
@@ -42,6 +42,12 @@ export function Incidents({ selected, onSelect }: Props) {
         <FilterBar state={filter} dispatch={dispatch} />
         {welcome && <Welcome onCreated={onSelect} />}
         {incidents.isError && <ErrorBox error={incidents.error} title="Could not read incidents" />}
+        {rows.length >= LIST_LIMIT && (
+          <p className="hint" data-testid="list-truncated">
+            Showing the first {LIST_LIMIT.toLocaleString()} incidents in work order; search or
+            filter to find others.
+          </p>
+        )}
         <IncidentList
           incidents={rows}
           selected={selected}
