@@ -18,6 +18,10 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The built UI is embedded into the binary at compile time; without this a changed (or
+    // at the time half-written) ui/dist would leave the binary serving stale or no pages.
+    println!("cargo:rerun-if-changed=../ui/dist");
+
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     let attributes = tauri_build::Attributes::new().app_manifest(manifest);
     tauri_build::try_build(attributes).expect("the Tauri build step failed");
