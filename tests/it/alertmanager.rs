@@ -18,16 +18,7 @@ fn alert(name: &str, severity: &str, ends_at: Option<&str>) -> serde_json::Value
 #[test]
 fn firing_alerts_become_incidents_and_ended_ones_resolve() {
     let am = Alertmanager::start();
-    let cli = Cli::new();
-    cli.ok(&[
-        "account",
-        "add",
-        "alertmanager",
-        "--name",
-        "prod-am",
-        "--url",
-        &am.url,
-    ]);
+    let cli = Cli::with_alertmanager(&am.url);
 
     am.post(json!([
         alert("DiskFull", "critical", None),
@@ -86,16 +77,7 @@ fn firing_alerts_become_incidents_and_ended_ones_resolve() {
 #[test]
 fn unreachable_alertmanager_fails_clearly_and_keeps_the_cache() {
     let am = Alertmanager::start();
-    let cli = Cli::new();
-    cli.ok(&[
-        "account",
-        "add",
-        "alertmanager",
-        "--name",
-        "am",
-        "--url",
-        &am.url,
-    ]);
+    let cli = Cli::with_alertmanager(&am.url);
     am.post(json!([alert("DiskFull", "critical", None)]));
     cli.ok(&["sync", "--once"]);
     let url = am.url.clone();
@@ -148,16 +130,7 @@ fn firing(fingerprint: &str) -> serde_json::Value {
 fn an_answer_that_is_not_a_list_fails_the_pass_and_resolves_nothing() {
     let server = impostor();
     server.serve("/api/v2/alerts", json!([firing("abc")]));
-    let cli = Cli::new();
-    cli.ok(&[
-        "account",
-        "add",
-        "alertmanager",
-        "--name",
-        "am",
-        "--url",
-        &server.url,
-    ]);
+    let cli = Cli::with_alertmanager(&server.url);
     cli.ok(&["sync", "--once"]);
 
     server.serve("/api/v2/alerts", json!({"error": "maintenance window"}));
@@ -177,16 +150,7 @@ fn a_url_that_is_not_an_alertmanager_says_so() {
     let server = StaticServer::start();
     server.serve("/api/v2/status", json!({"ok": true}));
     server.serve("/api/v2/alerts", json!([]));
-    let cli = Cli::new();
-    cli.ok(&[
-        "account",
-        "add",
-        "alertmanager",
-        "--name",
-        "am",
-        "--url",
-        &server.url,
-    ]);
+    let cli = Cli::with_alertmanager(&server.url);
 
     let out = cli.run(&["sync", "--once"]);
     assert!(!out.status.success());

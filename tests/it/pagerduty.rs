@@ -106,6 +106,21 @@ fn incident(title: &str, status: &str, assignees: &[&str], age: chrono::Duration
     }
 }
 
+/// The fake with one triggered incident assigned to me, synced once into a fresh core.
+async fn synced_once(var: &str) -> (PagerDutyFake, Setup) {
+    let fake = fake().await;
+    let checkout = incident(
+        "Checkout 500s",
+        "triggered",
+        &[ME],
+        chrono::Duration::hours(1),
+    );
+    fake.state().add_incident(checkout);
+    let t = setup(&fake.url(), var, None);
+    t.sync().await.unwrap();
+    (fake, t)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn cold_sync_caches_directory_oncall_and_incidents_as_served() {
     let fake = fake().await;
@@ -310,16 +325,8 @@ async fn rate_limits_server_errors_and_timeouts_are_retried() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn persistent_failures_keep_the_cache_and_report_health() {
-    let fake = fake().await;
+    let (fake, t) = synced_once("TOCSIN_IT_PD_FAIL").await;
     let s = fake.state();
-    s.add_incident(incident(
-        "Checkout 500s",
-        "triggered",
-        &[ME],
-        chrono::Duration::hours(1),
-    ));
-    let t = setup(&fake.url(), "TOCSIN_IT_PD_FAIL", None);
-    t.sync().await.unwrap();
 
     s.fail_next(10, FailureKind::Malformed);
     let err = t.sync().await.unwrap_err();
@@ -404,16 +411,8 @@ async fn opening_an_incident_offline_shows_the_cache() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_403_is_a_permission_problem_not_a_revoked_token() {
-    let fake = fake().await;
+    let (fake, t) = synced_once("TOCSIN_IT_PD_403").await;
     let s = fake.state();
-    s.add_incident(incident(
-        "Checkout 500s",
-        "triggered",
-        &[ME],
-        chrono::Duration::hours(1),
-    ));
-    let t = setup(&fake.url(), "TOCSIN_IT_PD_403", None);
-    t.sync().await.unwrap();
 
     s.fail_next(1, FailureKind::ServerError(403));
     let _ = t.sync().await;
@@ -466,16 +465,8 @@ async fn a_history_longer_than_six_months_is_read_in_windows() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_replaced_token_resumes_sync_without_paging_again() {
-    let fake = fake().await;
+    let (fake, t) = synced_once("TOCSIN_IT_PD_OLD_TOKEN").await;
     let s = fake.state();
-    s.add_incident(incident(
-        "Checkout 500s",
-        "triggered",
-        &[ME],
-        chrono::Duration::hours(1),
-    ));
-    let t = setup(&fake.url(), "TOCSIN_IT_PD_OLD_TOKEN", None);
-    t.sync().await.unwrap();
     assert_eq!(t.pages().len(), 1);
     let before: Vec<i64> = t.all().iter().map(|i| i.id).collect();
 

@@ -93,6 +93,21 @@ impl Cli {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// A CLI with one Alertmanager account named `am` at `url`.
+    pub fn with_alertmanager(url: &str) -> Cli {
+        let cli = Cli::new();
+        cli.ok(&[
+            "account",
+            "add",
+            "alertmanager",
+            "--name",
+            "am",
+            "--url",
+            url,
+        ]);
+        cli
+    }
+
     /// A CLI with one PagerDuty account named `pd` at `url`, its token in `PD_TOKEN`.
     pub fn with_pagerduty(url: &str, token: &str) -> Cli {
         let mut cli = Cli::new();
