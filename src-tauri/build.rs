@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "pager_status",
     "replace_token",
+    "act",
 ];
 
 fn main() {

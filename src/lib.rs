@@ -18,8 +18,8 @@ pub use error::{Error, Result};
 pub use store::{NewAccount, Store};
 
 use model::{
-    Account, AccountHealth, Id, Incident, IncidentDetail, IncidentFilter, OnCall, ProviderKind,
-    Service, TokenSource,
+    Account, AccountHealth, Action, Id, Incident, IncidentDetail, IncidentFilter, OnCall,
+    ProviderKind, Service, TokenSource,
 };
 
 /// The core, opened on one data directory. Share it behind an `Arc`.
@@ -139,6 +139,25 @@ impl Tocsin {
             secrets::delete_token(id)?;
         }
         self.store.remove_account(id)
+    }
+
+    /// Acknowledges, resolves or annotates an incident. In the local workspace the change is
+    /// made here and now. For providers it must be written back, which arrives with the
+    /// durable outbox; until then they are refused with a clear error and nothing changes.
+    pub fn act(&self, incident_id: Id, action: &Action) -> Result<IncidentDetail> {
+        let incident = self.store.incident_row(incident_id)?;
+        if incident.provider != ProviderKind::Local {
+            // TODO(write-back): queue the action in a durable outbox, apply it to the cache
+            // optimistically, and send it to PagerDuty (with the From header) or Alertmanager
+            // (as a silence); the respond/command issue describes the whole contract.
+            return Err(Error::Invalid(format!(
+                "acting on {} incidents from Tocsin is not available yet; use the provider",
+                incident.provider.as_str()
+            )));
+        }
+        self.store.apply_action(incident_id, action, "You")?;
+        tracing::info!(incident = incident_id, ?action, "action applied");
+        self.store.incident_detail(incident_id)
     }
 
     /// Declares an incident in the local workspace.

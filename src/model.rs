@@ -302,3 +302,13 @@ pub struct PagerStatus {
     /// queued and retried, and the person must be told.
     pub notifications_ok: bool,
 }
+
+/// Something a responder does to an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Action {
+    Acknowledge,
+    Resolve,
+    Note { text: String },
+}

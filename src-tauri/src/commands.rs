@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use tauri::State;
 use tocsin::model::{
-    Account, AccountHealth, Id, Incident, IncidentDetail, IncidentFilter, OnCall, PagerStatus,
-    Service,
+    Account, AccountHealth, Action, Id, Incident, IncidentDetail, IncidentFilter, OnCall,
+    PagerStatus, Service,
 };
 use tocsin::sync::Engine;
 use tocsin::{NewAccount, Tocsin};
@@ -134,6 +134,16 @@ pub async fn replace_token(
     .await?;
     engine.wake();
     Ok(account)
+}
+
+/// Acknowledges, resolves or annotates an incident (the local workspace for now).
+#[tauri::command]
+pub async fn act(
+    tocsin: State<'_, Arc<Tocsin>>,
+    id: Id,
+    action: Action,
+) -> CommandResult<IncidentDetail> {
+    with_core(&tocsin, move |core| core.act(id, &action)).await
 }
 
 /// Whether pages can be shown; the window shows a banner when they cannot.

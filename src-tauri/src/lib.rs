@@ -95,6 +95,7 @@ pub fn app_builder<R: Runtime>(
             commands::sync_now,
             commands::pager_status,
             commands::replace_token,
+            commands::act,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
@@ -139,12 +140,28 @@ fn desktop_notifier<R: Runtime>(app: Arc<OnceLock<AppHandle<R>>>) -> Arc<dyn Not
         let Some(app) = app.get() else { return };
         match action {
             PageAction::Open(id) => open_incident(app, id),
-            // TODO(respond): acknowledge through the core's outbox once it has one; until then
-            // the responder lands on the incident and acknowledges at the provider.
-            PageAction::Acknowledge(id) => open_incident(app, id),
+            PageAction::Acknowledge(id) => acknowledge(app, id),
         }
     };
     Arc::new(DesktopNotifier::new(Arc::new(on_action)))
+}
+
+/// Acknowledges from the notification where Tocsin can (the local workspace); otherwise —
+/// TODO(write-back): providers, through the outbox — brings the incident up to act on it.
+fn acknowledge<R: Runtime>(app: &AppHandle<R>, id: Id) {
+    let tocsin = app.state::<Arc<Tocsin>>();
+    match tocsin.act(id, &tocsin::model::Action::Acknowledge) {
+        Ok(_) => {
+            let changed = ChangedPayload { account_id: None };
+            if let Err(err) = app.emit(EVENT_CHANGED, changed) {
+                tracing::warn!(%err, "could not tell the window about an acknowledgement");
+            }
+        }
+        Err(err) => {
+            tracing::info!(incident = id, %err, "cannot acknowledge here; opening instead");
+            open_incident(app, id);
+        }
+    }
 }
 
 /// Brings the window forward and asks the UI to show one incident.

@@ -91,6 +91,13 @@ fn a_first_launch_welcomes_and_runs_a_drill() {
     session.wait_for("[data-testid=pager-banner]");
     session.screenshot("drill.png");
 
+    // The drill is worked like a real page: acknowledged, then resolved, from the window.
+    session.click(&session.wait_for("[data-testid=action-acknowledge]"));
+    session.wait_for("[data-testid=incident-detail] .status-acknowledged");
+    session.click(&session.wait_for("[data-testid=action-resolve]"));
+    session.wait_for("[data-testid=incident-detail] .status-resolved");
+    session.screenshot("drill-resolved.png");
+
     session.click(&session.wait_for("[data-testid=nav-settings]"));
     session.wait_for("[data-testid=add-account]");
     session.screenshot("settings.png");

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tocsin::model::{IncidentFilter, ProviderKind, StatusFilter, TokenSource, Urgency};
+use tocsin::model::{Action, IncidentFilter, ProviderKind, StatusFilter, TokenSource, Urgency};
 use tocsin::paging::{DesktopNotifier, PageAction};
 use tocsin::sync::{Engine, EngineConfig, SyncEvent};
 use tocsin::{Error, NewAccount, Result, Tocsin};
@@ -76,6 +76,12 @@ enum Command {
     },
     /// Start a drill: a simulated page in the local workspace.
     Drill,
+    /// Acknowledge an incident (local workspace; providers arrive with write-back).
+    Ack { id: String },
+    /// Resolve an incident (local workspace; providers arrive with write-back).
+    Resolve { id: String },
+    /// Add a note to an incident's timeline (local workspace for now).
+    Note { id: String, text: String },
 }
 
 #[derive(Subcommand)]
@@ -234,6 +240,9 @@ pub async fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ack { id } => act(&tocsin, &id, Action::Acknowledge),
+        Command::Resolve { id } => act(&tocsin, &id, Action::Resolve),
+        Command::Note { id, text } => act(&tocsin, &id, Action::Note { text }),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(
@@ -243,6 +252,18 @@ pub async fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn act(tocsin: &Tocsin, id: &str, action: Action) -> Result<ExitCode> {
+    let id = tocsin.store().find_incident(id)?;
+    let detail = tocsin.act(id, &action)?;
+    let status = detail.incident.status.as_str();
+    out!(
+        "{}: {} ({status})",
+        id,
+        print::clean(&detail.incident.title)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn account(tocsin: &Tocsin, cmd: AccountCommand) -> Result<ExitCode> {
@@ -382,12 +403,13 @@ fn incidents(tocsin: &Tocsin, args: IncidentsArgs) -> Result<ExitCode> {
 }
 
 async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
-    let on_action = Arc::new(|action: PageAction| match action {
+    let acting = tocsin.clone();
+    let on_action = Arc::new(move |action: PageAction| match action {
         PageAction::Open(id) => out!("open: `tocsin incident show {id}`"),
-        // TODO(write-back): acknowledge through the outbox once write-back lands (issue 3).
-        PageAction::Acknowledge(id) => {
-            out!("acknowledge #{id}: not available from the terminal yet; use the provider")
-        }
+        PageAction::Acknowledge(id) => match acting.act(id, &Action::Acknowledge) {
+            Ok(_) => out!("acknowledged: {id}"),
+            Err(e) => out!("cannot acknowledge {id}: {e} [{}]", e.code()),
+        },
     });
     let engine = Arc::new(Engine::new(
         tocsin.clone(),

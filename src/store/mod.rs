@@ -5,6 +5,7 @@
 //! old state or the new one.
 
 mod accounts;
+mod actions;
 mod apply;
 mod migrations;
 mod queries;

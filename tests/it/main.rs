@@ -1,6 +1,7 @@
 //! Integration tests of the core and the CLI against real parts: a SQLite file, a real
 //! Alertmanager, a private D-Bus notification server, and the PagerDuty fake.
 
+mod actions;
 mod alertmanager;
 mod crash;
 mod pagerduty;

@@ -499,3 +499,18 @@ async fn a_replaced_token_resumes_sync_without_paging_again() {
     );
     assert_eq!(t.pages().len(), 1, "nothing paged again");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acting_on_a_provider_incident_is_refused_until_write_back_exists() {
+    let (_fake, t) = synced_once("TOCSIN_IT_PD_ACT").await;
+    let id = t.all()[0].id;
+    let before = t.tocsin.incident(id).unwrap();
+
+    let err = t
+        .tocsin
+        .act(id, &tocsin::model::Action::Acknowledge)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert!(err.to_string().contains("use the provider"), "{err}");
+    assert_eq!(t.tocsin.incident(id).unwrap(), before);
+}

@@ -183,3 +183,18 @@ fn sync_alone_leaves_pages_to_watch_and_a_shown_page_is_not_repeated() {
         bus.notify_calls()
     );
 }
+
+#[test]
+fn acknowledge_on_a_drill_notification_acknowledges_it() {
+    let bus = NotificationBus::start();
+    let cli = Cli::new();
+    cli.ok(&["drill"]);
+    let (_watcher, lines) = watch(&cli, &bus);
+    wait_line(&lines, "PAGE");
+
+    bus.invoke_action(1, "acknowledge");
+    wait_line(&lines, "acknowledged: 1");
+    let detail = cli.json(&["incident", "show", "1", "--json"]);
+    assert_eq!(detail["incident"]["status"], "acknowledged");
+    assert_eq!(detail["timeline"][1]["kind"], "acknowledge");
+}

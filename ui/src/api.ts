@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { Account } from "./bindings/Account";
+import type { Action } from "./bindings/Action";
 import type { AccountHealth } from "./bindings/AccountHealth";
 import type { CommandError } from "./bindings/CommandError";
 import type { Incident } from "./bindings/Incident";
@@ -46,6 +47,7 @@ export const api = {
   startDrill: () => invoke<Incident>("start_drill"),
   syncNow: () => invoke<null>("sync_now"),
   pagerStatus: () => invoke<PagerStatus>("pager_status"),
+  act: (id: Id, action: Action) => invoke<IncidentDetail>("act", { id, action }),
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),

@@ -1,8 +1,9 @@
 // One incident: its facts, the provider link as copyable text, and the timeline.
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 
 import { api, type Id } from "../api";
+import type { Action } from "../bindings/Action";
 import type { Incident } from "../bindings/Incident";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import { ErrorBox, IncidentBadges } from "../components";
@@ -25,9 +26,71 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
         <h2 data-testid="detail-title">{plain(incident.title)}</h2>
         <IncidentBadges incident={incident} />
       </header>
+      {incident.provider === "local" && <Actions incident={incident} />}
       <Facts incident={incident} />
       <Timeline entries={timeline} />
     </article>
+  );
+}
+
+/**
+ * Acknowledge, resolve and note, for the local workspace. Provider incidents get these with
+ * write-back through the outbox; until then they are acted on at the provider.
+ */
+function Actions({ incident }: { incident: Incident }) {
+  const [note, setNote] = useState("");
+  const queryClient = useQueryClient();
+  const act = useMutation({
+    mutationFn: (action: Action) => api.act(incident.id, action),
+    onSuccess: (_detail, action) => {
+      if (action.kind === "note") setNote("");
+    },
+    onSettled: () => void queryClient.invalidateQueries(),
+  });
+  const open = incident.status !== "resolved";
+  const unacknowledged = incident.status === "triggered" || incident.status === "unknown";
+  const addNote = (event: FormEvent) => {
+    event.preventDefault();
+    if (note.trim() !== "") act.mutate({ kind: "note", text: note });
+  };
+
+  return (
+    <div className="actions" data-testid="incident-actions">
+      {unacknowledged && (
+        <button
+          type="button"
+          disabled={act.isPending}
+          onClick={() => act.mutate({ kind: "acknowledge" })}
+          data-testid="action-acknowledge"
+        >
+          Acknowledge
+        </button>
+      )}
+      {open && (
+        <button
+          type="button"
+          disabled={act.isPending}
+          onClick={() => act.mutate({ kind: "resolve" })}
+          data-testid="action-resolve"
+        >
+          Resolve
+        </button>
+      )}
+      <form className="note-form" onSubmit={addNote}>
+        <input
+          type="text"
+          placeholder="Add a note to the timeline"
+          value={note}
+          maxLength={10000}
+          onChange={(event) => setNote(event.target.value)}
+          data-testid="note-input"
+        />
+        <button type="submit" disabled={act.isPending || note.trim() === ""}>
+          Add note
+        </button>
+      </form>
+      {act.isError && <ErrorBox error={act.error} title="Could not do that" />}
+    </div>
   );
 }
 
