@@ -92,6 +92,7 @@ impl Error {
                 | Error::Malformed { .. }
                 | Error::Store(_)
                 | Error::Io(_)
+                | Error::Keychain(_)
         )
     }
 }

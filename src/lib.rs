@@ -80,8 +80,8 @@ impl Tocsin {
         self.store.accounts()
     }
 
-    /// Adds an account. A token given here goes to the OS keychain; if the keychain refuses,
-    /// the account is not added, so no account is left without its token.
+    /// Adds an account. A token given here goes to the OS keychain before the account becomes
+    /// visible; if the keychain refuses, the account is not added.
     pub fn add_account(&self, new: NewAccount, token: Option<String>) -> Result<Account> {
         validate(&new, token.is_some())?;
         let mut new = new;
@@ -89,13 +89,10 @@ impl Tocsin {
             new.token = TokenSource::Keychain;
         }
 
-        let account = self.store.add_account(&new)?;
-        if let Some(token) = token {
-            if let Err(e) = secrets::store_token(account.id, &token) {
-                let _ = self.store.remove_account(account.id);
-                return Err(e);
-            }
-        }
+        let account = self.store.add_account_then(&new, |id| match &token {
+            Some(token) => secrets::store_token(id, token),
+            None => Ok(()),
+        })?;
         tracing::info!(account = %account.name, kind = account.kind.as_str(), "account added");
         Ok(account)
     }

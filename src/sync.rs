@@ -219,16 +219,26 @@ impl Engine {
     }
 
     async fn account_loop(self: Arc<Self>, account: Account) {
-        let adapter = match self.adapter(&account) {
-            Ok(adapter) => adapter,
-            Err(e) => {
-                // Without a token nothing can heal by retrying; the loop is restarted when the
-                // account changes or someone asks to sync again.
-                let _ = self.record_failure(&account, &e, None);
-                return;
+        let mut failures = 0u32;
+        let adapter = loop {
+            match self.adapter(&account) {
+                Ok(adapter) => break adapter,
+                // A keychain still locked after login, say: try again later.
+                Err(e) if e.is_transient() => {
+                    failures += 1;
+                    let delay = self.config.failure_delay(failures);
+                    let _ = self.record_failure(&account, &e, Some(delay));
+                    self.sleep_or_wake(delay).await;
+                }
+                // Without a token nothing heals by retrying; the loop starts again when the
+                // account changes or someone asks to sync.
+                Err(e) => {
+                    let _ = self.record_failure(&account, &e, None);
+                    tracing::warn!(account = %account.name, error = %e, "sync stopped");
+                    return;
+                }
             }
         };
-        let mut failures = 0u32;
         loop {
             let delay = match self.pass(&account, &adapter).await {
                 Ok(_) => {
@@ -246,10 +256,14 @@ impl Engine {
             };
             let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
             let _ = self.tocsin.store().record_next_attempt(account.id, next);
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = self.wake.notified() => {}
-            }
+            self.sleep_or_wake(delay).await;
+        }
+    }
+
+    async fn sleep_or_wake(&self, delay: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = self.wake.notified() => {}
         }
     }
 
@@ -399,7 +413,12 @@ impl Engine {
             return Ok(detail);
         }
 
-        let fetch = self.fetch_timeline(detail.incident.account_id, &detail.incident.provider_id);
+        let incident = &detail.incident;
+        let fetch = self.fetch_timeline(
+            incident.account_id,
+            &incident.provider_id,
+            incident.created_at,
+        );
         match tokio::time::timeout(TIMELINE_FETCH_LIMIT, fetch).await {
             Ok(Ok(added)) => tracing::debug!(incident = id, added, "timeline fetched on demand"),
             Ok(Err(e)) => tracing::info!(incident = id, error = %e, "timeline not fetched"),
@@ -408,7 +427,12 @@ impl Engine {
         self.tocsin.incident(id)
     }
 
-    async fn fetch_timeline(&self, account_id: Id, provider_id: &str) -> Result<usize> {
+    async fn fetch_timeline(
+        &self,
+        account_id: Id,
+        provider_id: &str,
+        created_at: chrono::DateTime<Utc>,
+    ) -> Result<usize> {
         let store = self.tocsin.store();
         let health = store
             .health()?
@@ -421,7 +445,7 @@ impl Engine {
         let Adapter::PagerDuty(pd) = self.adapter(&account)? else {
             return Ok(0);
         };
-        let entries = pd.timeline(provider_id).await?;
+        let entries = pd.timeline(provider_id, created_at).await?;
         store.add_log_entries(account_id, &entries)
     }
 

@@ -198,13 +198,15 @@ pub async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.unwrap_or_else(Tocsin::default_data_dir);
 
-    // Errors only on stderr (one line per failure is the contract); the long-running commands
-    // also keep a log file, where a missed page can be looked into afterwards.
+    // Errors only on stderr for one-shot commands (one line per failure is the contract); the
+    // long-running ones also warn there (a rejected token, say) and keep a log file, where a
+    // missed page can be looked into afterwards.
     let long_running = matches!(
         cli.command,
         Command::Watch | Command::Sync { once: false, .. }
     );
-    let _log_guard = tocsin::logs::init("error", long_running.then_some(data_dir.as_path()));
+    let stderr_level = if long_running { "warn" } else { "error" };
+    let _log_guard = tocsin::logs::init(stderr_level, long_running.then_some(data_dir.as_path()));
     let tocsin = Arc::new(Tocsin::open(&data_dir)?);
 
     match cli.command {

@@ -161,16 +161,18 @@ impl HttpClient {
         match status.as_u16() {
             // 403 is "this token may not read that" (a restricted role), not a dead token.
             401 => Attempt::Fatal(Error::Unauthorized { provider, message }),
+            // With a reset time, wait that long plus a little jitter (so clients that were
+            // limited together do not return together); without one, the retry loop's
+            // exponential back-off applies.
             420 | 429 => {
                 let secs = wait.map_or(self.policy.backoff(1).as_secs().max(1), |w| w.as_secs());
                 let error = Error::RateLimited {
                     provider,
                     retry_after_secs: secs,
                 };
-                Attempt::Retry {
-                    error,
-                    wait: Some(wait.unwrap_or_else(|| self.policy.backoff(1))),
-                }
+                let wait =
+                    wait.map(|w| w + (w / 10).max(Duration::from_millis(100)).mul_f64(jitter()));
+                Attempt::Retry { error, wait }
             }
             code if code >= 500 => Attempt::Retry {
                 error: Error::Provider {

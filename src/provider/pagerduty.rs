@@ -73,7 +73,7 @@ pub struct PassInput {
     /// Provider ids the cache holds as open.
     pub open_cached: Vec<String>,
     /// Open incidents the cache has no timeline for yet (a few per pass).
-    pub needs_timeline: Vec<String>,
+    pub needs_timeline: Vec<(String, DateTime<Utc>)>,
 }
 
 /// A PagerDuty account's client. Kept across passes by the sync engine.
@@ -225,9 +225,9 @@ impl PagerDuty {
     }
 
     /// The timelines of these incidents, a few requests at a time.
-    async fn timelines(&self, ids: &[String]) -> Result<Vec<LogRecord>> {
+    async fn timelines(&self, ids: &[(String, DateTime<Utc>)]) -> Result<Vec<LogRecord>> {
         let timelines: Vec<Result<Vec<LogRecord>>> = futures_util::stream::iter(ids.to_vec())
-            .map(|id| async move { self.timeline(&id).await })
+            .map(|(id, created_at)| async move { self.timeline(&id, created_at).await })
             .buffer_unordered(TIMELINE_CONCURRENCY)
             .collect()
             .await;
@@ -283,7 +283,10 @@ impl PagerDuty {
             let window_end = until.min(window_start + chrono::Duration::days(MAX_RANGE_DAYS));
             let mut start = window_start;
             loop {
-                let (items, more) = self.window_until_ceiling(start, window_end).await?;
+                let sort = [q("sort_by", "created_at:asc")];
+                let (items, more) = self
+                    .window_until_ceiling("/incidents", "incidents", start, window_end, &sort)
+                    .await?;
                 let last = items.last().and_then(created_at);
                 out.extend(items);
                 match (more, last) {
@@ -304,21 +307,22 @@ impl PagerDuty {
         Ok(out)
     }
 
-    /// Pages through one window until it ends or the next page would cross the ceiling.
+    /// Pages through one window until it ends or the next page would cross the ceiling;
+    /// `true` in the answer means the window holds more than the ceiling lets through.
     async fn window_until_ceiling(
         &self,
+        path: &str,
+        key: &str,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
+        extra: &[(String, String)],
     ) -> Result<(Vec<Value>, bool)> {
-        let query = vec![
-            q("since", &iso(since)),
-            q("until", &iso(until)),
-            q("sort_by", "created_at:asc"),
-        ];
+        let mut query = vec![q("since", &iso(since)), q("until", &iso(until))];
+        query.extend_from_slice(extra);
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
-            let (items, more) = self.page("/incidents", "incidents", &query, offset).await?;
+            let (items, more) = self.page(path, key, &query, offset).await?;
             offset += items.len();
             let empty = items.is_empty();
             out.extend(items);
@@ -331,13 +335,65 @@ impl PagerDuty {
         }
     }
 
-    /// One incident's whole timeline.
-    pub async fn timeline(&self, incident_id: &str) -> Result<Vec<LogRecord>> {
+    /// One incident's whole timeline: from just before it was created, with an explicit
+    /// window (the server would otherwise read only the last month).
+    pub async fn timeline(
+        &self,
+        incident_id: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<Vec<LogRecord>> {
         let path = format!("/incidents/{incident_id}/log_entries");
+        let since = created_at - chrono::Duration::minutes(1);
+        let until = Utc::now().min(since + chrono::Duration::days(MAX_RANGE_DAYS));
+        let extra = [q("is_overview", "false")];
         let items = self
-            .list(&path, "log_entries", &[q("is_overview", "false")])
+            .windowed(&path, "log_entries", since, until, &extra)
             .await?;
         Ok(items.iter().filter_map(log_entry).collect())
+    }
+
+    /// Every item of a time-windowed list, however many: windows longer than the server's
+    /// limit are cut, and a window that holds more than the offset ceiling lets through is
+    /// halved until each half fits. Works whatever order the server sorts in; the caller
+    /// removes the duplicates that window edges can bring.
+    async fn windowed(
+        &self,
+        path: &str,
+        key: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        extra: &[(String, String)],
+    ) -> Result<Vec<Value>> {
+        let longest = chrono::Duration::days(MAX_RANGE_DAYS);
+        let mut windows = Vec::new();
+        let mut start = since;
+        while start < until {
+            let end = until.min(start + longest);
+            windows.push((start, end));
+            start = end;
+        }
+        windows.reverse();
+
+        let mut out = Vec::new();
+        while let Some((start, end)) = windows.pop() {
+            let (items, more) = self
+                .window_until_ceiling(path, key, start, end, extra)
+                .await?;
+            out.extend(items);
+            if !more {
+                continue;
+            }
+            if end - start < chrono::Duration::seconds(2) {
+                return Err(Error::Invalid(format!(
+                    "more than {OFFSET_CEILING} PagerDuty entries at {}; cannot page past them",
+                    iso(start)
+                )));
+            }
+            let middle = start + (end - start) / 2;
+            windows.push((middle, end));
+            windows.push((start, middle));
+        }
+        Ok(out)
     }
 
     async fn log_entries(
@@ -346,12 +402,22 @@ impl PagerDuty {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<LogRecord>> {
-        let query = [q("since", &iso(since)), q("until", &iso(until))];
-        let items = self.list(path, "log_entries", &query).await?;
-        Ok(items.iter().filter_map(log_entry).collect())
+        let items = self
+            .windowed(path, "log_entries", since, until, &[])
+            .await?;
+        let mut seen = HashSet::new();
+        let entries = items.iter().filter_map(log_entry);
+        Ok(entries
+            .filter(|e| {
+                e.provider_id
+                    .as_ref()
+                    .is_none_or(|id| seen.insert(id.clone()))
+            })
+            .collect())
     }
 
-    /// Every item of a list endpoint. Lists that could cross the ceiling use windows instead.
+    /// Every item of a list endpoint without a time window. One that holds more than the
+    /// offset ceiling lets through is an error, never a silently shortened list.
     async fn list(&self, path: &str, key: &str, query: &[(String, String)]) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         let mut offset = 0;
@@ -360,8 +426,14 @@ impl PagerDuty {
             offset += items.len();
             let empty = items.is_empty();
             out.extend(items);
-            if !more || empty || offset + PAGE_LIMIT > OFFSET_CEILING {
+            if !more || empty {
                 return Ok(out);
+            }
+            if offset + PAGE_LIMIT > OFFSET_CEILING {
+                return Err(Error::Invalid(format!(
+                    "`{path}` lists more than {OFFSET_CEILING} items, more than PagerDuty lets \
+                     a client page through"
+                )));
             }
         }
     }

@@ -34,6 +34,17 @@ const ACCOUNT_COLUMNS: &str =
 impl Store {
     /// Adds an account and its empty sync state; names are unique.
     pub fn add_account(&self, new: &NewAccount) -> Result<Account> {
+        self.add_account_then(new, |_| Ok(()))
+    }
+
+    /// Adds an account and runs `before_commit` with its id inside the same transaction (to
+    /// put its token in the keychain, say): if that fails, the account is never visible, so
+    /// no sync engine can find it without its token.
+    pub fn add_account_then(
+        &self,
+        new: &NewAccount,
+        before_commit: impl FnOnce(Id) -> Result<()>,
+    ) -> Result<Account> {
         let name = new.name.trim();
         if name.is_empty() {
             return Err(Error::Invalid("an account needs a name".into()));
@@ -71,6 +82,7 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         tx.execute("INSERT INTO sync_state (account_id) VALUES (?1)", [id])?;
+        before_commit(id)?;
         tx.commit()?;
         drop(conn);
 
@@ -145,7 +157,9 @@ impl Store {
             TokenSource::Keychain => ("keychain", None),
             TokenSource::Env { var } => ("env", Some(var.as_str())),
         };
-        let n = self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
             "UPDATE accounts SET token_kind = ?2, token_env = ?3, token_changed_at = ?4
              WHERE id = ?1",
             params![id, kind, var, ts(Utc::now())],
@@ -153,12 +167,14 @@ impl Store {
         if n == 0 {
             return Err(Error::NotFound(format!("account {id}")));
         }
-        self.conn().execute(
+        tx.execute(
             "UPDATE sync_state SET state = 'pending', last_error = NULL, last_error_code = NULL,
                     consecutive_failures = 0
              WHERE account_id = ?1",
             [id],
         )?;
+        tx.commit()?;
+        drop(conn);
         self.account(id)
     }
 

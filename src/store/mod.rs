@@ -67,6 +67,14 @@ impl Store {
     fn migrate(&mut self) -> Result<()> {
         let conn = self.conn.get_mut().unwrap_or_else(|e| e.into_inner());
         let applied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        // A database written by a newer Tocsin may hold data this one would misread or lose.
+        if applied as usize > migrations::MIGRATIONS.len() {
+            return Err(Error::Invalid(format!(
+                "the local database is from a newer version of Tocsin (schema {applied}, this \
+                 build knows {}); update Tocsin",
+                migrations::MIGRATIONS.len()
+            )));
+        }
 
         for (index, sql) in migrations::MIGRATIONS
             .iter()
@@ -127,6 +135,17 @@ mod tests {
         assert_eq!(version as usize, migrations::MIGRATIONS.len());
         assert_eq!(mode, "wal");
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_tocsin_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        let err = Store::open(dir.path()).err().unwrap();
+        assert!(err.to_string().contains("newer version"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Read queries over the cache: incident lists, details, services and who is on call.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
 
@@ -123,16 +123,24 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Provider ids of open incidents with no timeline entry yet, newest first.
-    pub fn open_without_timeline(&self, account: Id, limit: usize) -> Result<Vec<String>> {
+    /// Provider ids (and creation times) of open incidents with no timeline entry yet,
+    /// newest first.
+    pub fn open_without_timeline(
+        &self,
+        account: Id,
+        limit: usize,
+    ) -> Result<Vec<(String, DateTime<Utc>)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT provider_id FROM incidents i
+            "SELECT provider_id, created_at FROM incidents i
              WHERE account_id = ?1 AND status != 'resolved'
                AND NOT EXISTS (SELECT 1 FROM log_entries e WHERE e.incident_id = i.id)
              ORDER BY created_at DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(rusqlite::params![account, limit as i64], |r| r.get(0))?;
+        let rows = stmt.query_map(rusqlite::params![account, limit as i64], |r| {
+            let created: String = r.get(1)?;
+            Ok((r.get(0)?, parse_ts(&created).unwrap_or_default()))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -514,3 +514,30 @@ async fn acting_on_a_provider_incident_is_refused_until_write_back_exists() {
     assert!(err.to_string().contains("use the provider"), "{err}");
     assert_eq!(t.tocsin.incident(id).unwrap(), before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_feed_past_the_ceiling_fails_rather_than_skip_entries() {
+    let (fake, t) = synced_once("TOCSIN_IT_PD_FEED").await;
+    let s = fake.state();
+    let cursor_before = t.tocsin.store().sync_position(1).unwrap().cursor;
+    let id = s.add_incident(incident(
+        "Flapping",
+        "triggered",
+        &["PUSER02"],
+        chrono::Duration::zero(),
+    ));
+    // The fake stamps entries to the second, so these all share one second: no window can be
+    // cut small enough to page through them.
+    for n in 0..10_050 {
+        let urgency = if n % 2 == 0 { "low" } else { "high" };
+        s.update_incident(&id, |i| i.urgency = urgency.into());
+    }
+
+    let err = t.sync().await.unwrap_err();
+    assert!(err.to_string().contains("cannot page past them"), "{err}");
+    let cursor_after = t.tocsin.store().sync_position(1).unwrap().cursor;
+    assert_eq!(
+        cursor_after, cursor_before,
+        "the cursor must not pass entries it did not read"
+    );
+}
