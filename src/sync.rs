@@ -318,13 +318,10 @@ impl Engine {
 
         let batch = match self.read(account, adapter).await {
             Ok(batch) => batch,
+            // The next attempt is recorded by whoever plans it (the account loop); a one-off
+            // pass (`sync --once`) plans none.
             Err(e) => {
-                let delay = if e.is_transient() {
-                    Some(self.config.failure_delay(1))
-                } else {
-                    None
-                };
-                self.record_failure(account, &e, delay)?;
+                self.record_failure(account, &e, None)?;
                 return Err(e);
             }
         };
@@ -332,8 +329,7 @@ impl Engine {
             Ok(outcome) => outcome,
             Err(e) => {
                 // A full disk, say: the transaction rolled back and the cache is as it was.
-                let delay = Some(self.config.failure_delay(1));
-                let _ = self.record_failure(account, &e, delay);
+                let _ = self.record_failure(account, &e, None);
                 return Err(e);
             }
         };
