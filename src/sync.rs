@@ -243,7 +243,7 @@ impl Engine {
             let delay = match self.pass(&account, &adapter).await {
                 Ok(_) => {
                     failures = 0;
-                    self.interval()
+                    self.interval(account.id)
                 }
                 Err(e) if !e.is_transient() => {
                     tracing::warn!(account = %account.name, error = %e, "sync stopped");
@@ -267,8 +267,8 @@ impl Engine {
         }
     }
 
-    fn interval(&self) -> Duration {
-        match self.tocsin.store().is_hot() {
+    fn interval(&self, account: Id) -> Duration {
+        match self.tocsin.store().is_hot(account) {
             Ok(true) => self.config.hot_interval,
             _ => self.config.idle_interval,
         }

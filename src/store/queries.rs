@@ -208,14 +208,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Whether the responder is on call now anywhere, or any incident is open: the sync
-    /// engine polls faster then.
-    pub fn is_hot(&self) -> Result<bool> {
-        let me_on_call = self.oncall_now()?.iter().any(|o| o.is_me);
+    /// Whether the responder is on call now in this account, or one of its incidents is
+    /// open: the sync engine polls that account faster then. Per account, so an alert that
+    /// fires forever in one place does not speed up every other.
+    pub fn is_hot(&self, account: Id) -> Result<bool> {
+        let oncall = self.oncall_now()?;
+        let me_on_call = oncall.iter().any(|o| o.is_me && o.account_id == account);
         let conn = self.conn();
         let open: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM incidents WHERE status != 'resolved'",
-            [],
+            "SELECT count(*) > 0 FROM incidents WHERE account_id = ?1 AND status != 'resolved'",
+            [account],
             |r| r.get(0),
         )?;
         Ok(me_on_call || open)
@@ -373,6 +375,27 @@ mod tests {
         assert_eq!(titles(&store, "#2"), ["Disk 100% on db-1"]);
         assert_eq!(titles(&store, "renamed"), ["ab renamed"]);
         assert!(titles(&store, "OR AND NOT * ^").is_empty());
+    }
+
+    #[test]
+    fn an_open_incident_makes_only_its_own_account_hot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let local = store.local_account().unwrap().id;
+        let other = store
+            .add_account(&crate::store::NewAccount {
+                name: "am".into(),
+                kind: crate::model::ProviderKind::Alertmanager,
+                api_url: Some("http://127.0.0.1:9".into()),
+                token: crate::model::TokenSource::None,
+                email: None,
+            })
+            .unwrap()
+            .id;
+        assert!(!store.is_hot(local).unwrap());
+        store.apply(local, &local::drill(1)).unwrap();
+        assert!(store.is_hot(local).unwrap());
+        assert!(!store.is_hot(other).unwrap());
     }
 
     #[test]
