@@ -1,8 +1,9 @@
 //! End to end through the real window: the desktop app under tauri-driver (WebKitWebDriver),
 //! syncing from the PagerDuty fake, driven by a small WebDriver client written here.
 //!
-//! Needs a display (Xvfb), a session bus, `tauri-driver` on PATH and the `tocsin` and `pd-fake`
-//! binaries built beside this test's app binary; scripts/test.sh provides all of that.
+//! Needs a display (Xvfb), `dbus-daemon` (each test runs its app on a bus of its own),
+//! `tauri-driver` on PATH, and the `tocsin` and `pd-fake` binaries built beside this test's
+//! app binary; scripts/test.sh provides all of that.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -31,7 +32,8 @@ fn a_synced_incident_shows_its_title_as_text_and_its_timeline() {
     let fake = PdFake::start();
     add_pagerduty_account(data.path(), &fake.url);
 
-    let driver = Driver::start(data.path());
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
     let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
 
     // The list (empty for now) is the first thing a responder sees.
@@ -77,7 +79,8 @@ fn a_synced_incident_shows_its_title_as_text_and_its_timeline() {
 fn a_first_launch_welcomes_and_runs_a_drill() {
     let _app = one_app_at_a_time();
     let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(data.path());
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
     let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
 
     session.wait_for("[data-testid=welcome]");
@@ -108,8 +111,9 @@ fn a_first_launch_welcomes_and_runs_a_drill() {
 fn open_on_a_page_notification_brings_up_the_incident() {
     let _app = one_app_at_a_time();
     let data = tempfile::tempdir().unwrap();
-    let notifications = NotificationServer::start(data.path());
-    let driver = Driver::start(data.path());
+    let bus = PrivateBus::start();
+    let notifications = NotificationServer::start(data.path(), &bus);
+    let driver = Driver::start(data.path(), &bus);
     let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
 
     session.click(&session.wait_for("[data-testid=welcome-start-drill]"));
@@ -138,14 +142,16 @@ fn open_on_a_page_notification_brings_up_the_incident() {
 struct NotificationServer {
     _child: Guard,
     log: PathBuf,
+    bus: String,
 }
 
 impl NotificationServer {
-    fn start(dir: &Path) -> NotificationServer {
+    fn start(dir: &Path, bus: &PrivateBus) -> NotificationServer {
         let log = dir.join("notifications.log");
         let child = Command::new("/usr/bin/python3")
             .args(["-m", "dbusmock", "--template", "notification_daemon", "-l"])
             .arg(&log)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -153,6 +159,7 @@ impl NotificationServer {
         let server = NotificationServer {
             _child: Guard(child),
             log,
+            bus: bus.address.clone(),
         };
         let deadline = Instant::now() + WAIT_LIMIT;
         while !server
@@ -172,6 +179,7 @@ impl NotificationServer {
         let script = format!("import dbus\nb = dbus.SessionBus()\n{code}");
         let out = Command::new("/usr/bin/python3")
             .args(["-c", &script])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -213,6 +221,32 @@ fn assert_hardened(session: &Session) {
     assert_eq!(frozen, json!(true), "freezePrototype is off");
     let global = session.execute("return typeof window.__TAURI__;");
     assert_eq!(global, json!("undefined"), "withGlobalTauri is on");
+}
+
+/// A session bus of the test's own, so nothing of another test's app (its single-instance
+/// name, a notification server) can be on it.
+struct PrivateBus {
+    address: String,
+    _daemon: Guard,
+}
+
+impl PrivateBus {
+    fn start() -> PrivateBus {
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon starts");
+        let mut address = String::new();
+        BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .expect("dbus-daemon prints its address");
+        PrivateBus {
+            address: address.trim().to_owned(),
+            _daemon: Guard(daemon),
+        }
+    }
 }
 
 /// One app at a time: the single-instance plugin would turn a second launch on the same
@@ -344,7 +378,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(data_dir: &Path) -> Driver {
+    fn start(data_dir: &Path, bus: &PrivateBus) -> Driver {
         let (port, native_port) = (free_port(), free_port());
         let child = Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or("tauri-driver".into()))
             .args([
@@ -354,6 +388,7 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("TOCSIN_DATA_DIR", data_dir)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .env("TOCSIN_SYNC_INTERVAL_SECS", "2")
             .env(TOKEN_VAR, TOKEN)
             .spawn()
