@@ -144,16 +144,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Whether the account's cache knows this incident.
-    pub fn has_incident(&self, account: Id, provider_id: &str) -> Result<bool> {
-        let conn = self.conn();
-        Ok(conn.query_row(
-            "SELECT count(*) > 0 FROM incidents WHERE account_id = ?1 AND provider_id = ?2",
-            rusqlite::params![account, provider_id],
-            |r| r.get(0),
-        )?)
-    }
-
     /// Services of every account, by name.
     pub fn services(&self) -> Result<Vec<Service>> {
         let conn = self.conn();
