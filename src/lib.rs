@@ -25,16 +25,13 @@ use model::{
 /// The core, opened on one data directory. Share it behind an `Arc`.
 pub struct Tocsin {
     store: Store,
-    data_dir: PathBuf,
 }
 
 impl Tocsin {
     /// Opens the cache in `data_dir`, creating it and bringing its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Tocsin> {
-        let store = Store::open(data_dir)?;
         Ok(Tocsin {
-            store,
-            data_dir: data_dir.to_path_buf(),
+            store: Store::open(data_dir)?,
         })
     }
 
@@ -46,10 +43,6 @@ impl Tocsin {
         directories::ProjectDirs::from("dev", "tocsin", "tocsin")
             .map(|d| d.data_dir().to_path_buf())
             .unwrap_or_else(|| PathBuf::from(".tocsin"))
-    }
-
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
     }
 
     pub fn store(&self) -> &Store {

@@ -74,16 +74,7 @@ fn note_text(text: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::local;
-
-    fn drill() -> (tempfile::TempDir, Store, Id) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let account = store.local_account().unwrap();
-        store.apply(account.id, &local::drill(1)).unwrap();
-        let id = store.find_incident("#1").unwrap();
-        (dir, store, id)
-    }
+    use crate::store::test_support::store_with_drill as drill;
 
     #[test]
     fn acknowledge_note_resolve_each_land_on_the_timeline() {

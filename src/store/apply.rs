@@ -349,16 +349,7 @@ fn record_success(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::local;
-
-    fn store_with_drill() -> (tempfile::TempDir, Store, Id) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let account = store.local_account().unwrap();
-        store.apply(account.id, &local::drill(1)).unwrap();
-        let id = store.find_incident("#1").unwrap();
-        (dir, store, id)
-    }
+    use crate::store::test_support::store_with_drill;
 
     #[test]
     fn a_shown_page_is_never_claimed_again() {

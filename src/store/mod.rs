@@ -112,6 +112,24 @@ pub(crate) fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Fixtures shared by the store's unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Store;
+    use crate::model::Id;
+    use crate::provider::local;
+
+    /// A store in a temporary directory whose local workspace holds one drill, `#1`.
+    pub fn store_with_drill() -> (tempfile::TempDir, Store, Id) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let account = store.local_account().unwrap();
+        store.apply(account.id, &local::drill(1)).unwrap();
+        let id = store.find_incident("#1").unwrap();
+        (dir, store, id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

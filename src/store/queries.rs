@@ -202,15 +202,16 @@ impl Store {
     /// open: the sync engine polls that account faster then. Per account, so an alert that
     /// fires forever in one place does not speed up every other.
     pub fn is_hot(&self, account: Id) -> Result<bool> {
-        let oncall = self.oncall_now()?;
-        let me_on_call = oncall.iter().any(|o| o.is_me && o.account_id == account);
         let conn = self.conn();
-        let open: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM incidents WHERE account_id = ?1 AND status != 'resolved'",
-            [account],
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM incidents WHERE account_id = ?1 AND status != 'resolved')
+                 OR EXISTS (SELECT 1 FROM oncalls o JOIN accounts a ON a.id = o.account_id
+                            WHERE o.account_id = ?1 AND o.user_id = a.user_id
+                              AND (o.start_at IS NULL OR o.start_at <= ?2)
+                              AND (o.end_at IS NULL OR o.end_at > ?2))",
+            rusqlite::params![account, ts(Utc::now())],
             |r| r.get(0),
-        )?;
-        Ok(me_on_call || open)
+        )?)
     }
 }
 
