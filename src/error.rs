@@ -41,6 +41,8 @@ pub enum Error {
         provider: String,
         status: u16,
         message: String,
+        /// The provider's own error code from the body (PagerDuty's `error.code`), if any.
+        api_code: Option<i64>,
     },
 
     /// The provider answered with a body that does not parse.

@@ -115,6 +115,34 @@ impl HttpClient {
         }
     }
 
+    /// Sends one write (`POST`, `PUT`, `PATCH`, `DELETE`) exactly once and parses the answer;
+    /// an empty body is `null`. Writes are never retried here: whether a failed write may be
+    /// sent again is the outbox's decision, since a timeout can hide a write that landed.
+    pub async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        extra: HeaderMap,
+    ) -> Result<Value> {
+        let url = format!("{}{}", self.base, path);
+        let mut request = self
+            .client
+            .request(method, &url)
+            .headers(self.headers.clone())
+            .headers(extra);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let attempt = match request.send().await {
+            Ok(response) => self.read(response, true).await,
+            Err(e) => Err(self.transport_error(e)),
+        };
+        attempt.map_err(|a| match a {
+            Attempt::Fatal(error) | Attempt::Retry { error, .. } => error,
+        })
+    }
+
     async fn try_once(
         &self,
         method: Method,
@@ -127,12 +155,24 @@ impl HttpClient {
             .headers(self.headers.clone())
             .query(query);
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        self.read(response, false).await
+    }
+
+    /// Parses a response; `empty_ok` lets a write answer with no body at all (`204`).
+    async fn read(
+        &self,
+        response: Response,
+        empty_ok: bool,
+    ) -> std::result::Result<Value, Attempt> {
         let status = response.status();
         if status.is_success() {
             let body = response
                 .bytes()
                 .await
                 .map_err(|e| self.transport_error(e))?;
+            if empty_ok && body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Value::Null);
+            }
             return parse_json(&body).map_err(|e| Attempt::Retry {
                 error: Error::Malformed {
                     provider: self.provider.into(),
@@ -156,6 +196,7 @@ impl HttpClient {
         let wait = rate_limit_wait(response.headers());
         let body = response.text().await.unwrap_or_default();
         let message = error_message(&body).unwrap_or_else(|| status.to_string());
+        let api_code = error_code(&body);
         let provider = self.provider.to_string();
 
         match status.as_u16() {
@@ -179,6 +220,7 @@ impl HttpClient {
                     provider,
                     status: code,
                     message,
+                    api_code,
                 },
                 wait: None,
             },
@@ -186,6 +228,7 @@ impl HttpClient {
                 provider,
                 status: code,
                 message,
+                api_code,
             }),
         }
     }
@@ -286,6 +329,12 @@ pub fn error_message(body: &str) -> Option<String> {
         (None, false) => Some(details),
         (None, true) => None,
     }
+}
+
+/// The numeric code in a provider's error body (`{"error": {"code": 2001}}`), if there is one.
+pub fn error_code(body: &str) -> Option<i64> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    value.get("error")?.get("code")?.as_i64()
 }
 
 fn text_of(v: &Value) -> String {
