@@ -136,6 +136,18 @@ impl FakeHandle {
             .extend(std::iter::repeat_n(kind, n));
     }
 
+    /// Notes on an incident, oldest first.
+    pub fn notes(&self, incident_id: &str) -> Vec<crate::model::Note> {
+        let state = lock(&self.shared);
+        let notes = state.notes.iter().filter(|n| n.incident_id == incident_id);
+        notes.cloned().collect()
+    }
+
+    /// Forgets failures queued with [`FakeHandle::fail_next`] that have not happened yet.
+    pub fn clear_failures(&self) {
+        lock(&self.shared).failures.clear();
+    }
+
     pub fn request_log(&self) -> Vec<RecordedRequest> {
         lock(&self.shared).requests.clone()
     }

@@ -1,6 +1,7 @@
 //! Fakes of SaaS providers for Tocsin tests and benchmarks; today, the PagerDuty REST API v2.
 //!
-//! [`PagerDutyFake`] serves the read side of the contract (plus `PUT /incidents/{id}`) from
+//! [`PagerDutyFake`] serves the read side of the contract and the writes a responder makes
+//! (acknowledge, resolve, reassign, escalate, urgency, priority, notes, snooze, new incidents) from
 //! memory on a loopback port, with the quirks real servers have beyond the contract: the
 //! 10,000-record paging ceiling, the one-month default window, the six-month range limit,
 //! 429s with and without `ratelimit-reset`, `error.errors` in three shapes, null incident
@@ -25,7 +26,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use handle::FakeHandle;
-pub use model::{ErrorShape, FailureKind, FakeIncident, NewIncident, RecordedRequest, TokenKind};
+pub use model::{
+    ErrorShape, FailureKind, FakeIncident, NewIncident, Note, RecordedRequest, TokenKind,
+};
 
 /// A running fake; the server stops when this value is dropped.
 pub struct PagerDutyFake {

@@ -168,6 +168,8 @@ impl State {
             "assign_log_entry" => format!("Assigned to {}", names.join(", ")),
             "escalate_log_entry" => format!("Escalated to level {}", incident.escalation_level),
             "urgency_change_log_entry" => format!("Urgency changed to {}", incident.urgency),
+            "annotate_log_entry" => "Note added".to_owned(),
+            "snooze_log_entry" => "Snoozed".to_owned(),
             _ => format!("Status changed to {}", incident.status),
         }
     }

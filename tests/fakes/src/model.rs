@@ -113,6 +113,16 @@ pub struct FakeIncident {
     pub acknowledgements: Vec<(String, DateTime<Utc>)>,
 }
 
+/// A note on an incident, as `POST /incidents/{id}/notes` made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: String,
+    pub incident_id: String,
+    pub content: String,
+    pub user_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
 pub(crate) struct User {
     pub id: String,
     pub name: String,
@@ -183,6 +193,7 @@ pub(crate) struct State {
     pub oncalls: Vec<OnCall>,
     pub incidents: Vec<FakeIncident>,
     pub incident_index: HashMap<String, usize>,
+    pub notes: Vec<Note>,
     pub log: Vec<LogEntry>,
     pub tokens: HashMap<String, TokenKind>,
     pub failures: VecDeque<FailureKind>,

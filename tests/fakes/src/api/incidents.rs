@@ -54,6 +54,12 @@ pub(super) async fn update(
     let change = Change::parse(&body)?;
     let mut state = lock(&shared);
     check_from(&state, &caller)?;
+    let current = state
+        .incident(&id)
+        .ok_or_else(|| ApiError::not_found("incident"))?;
+    if change.changes_handling() {
+        super::writes::refuse_if_resolved(current)?;
+    }
     let updated = state.update_incident(&id, |i| change.apply(i));
     let updated = updated.ok_or_else(|| ApiError::not_found("incident"))?;
     Ok(Json(json!({"incident": Render(&state).incident(&updated)})))
@@ -195,6 +201,7 @@ struct Change {
     escalation_level: Option<u32>,
     urgency: Option<String>,
     title: Option<String>,
+    priority: Option<(String, String)>,
 }
 
 impl Change {
@@ -217,7 +224,12 @@ impl Change {
             ));
         }
         let text = |key: &str| incident[key].as_str().map(str::to_owned);
+        let priority = incident["priority"]["id"].as_str().map(|id| {
+            let name = incident["priority"]["name"].as_str().unwrap_or(id);
+            (id.to_owned(), name.to_owned())
+        });
         Ok(Change {
+            priority,
             status,
             assignee_ids: assignee_ids(incident),
             escalation_level: incident["escalation_level"].as_u64().map(|l| l as u32),
@@ -226,7 +238,20 @@ impl Change {
         })
     }
 
+    /// Whether the change is to how the incident is handled (anything but its title), which a
+    /// resolved incident refuses.
+    fn changes_handling(&self) -> bool {
+        self.status.is_some()
+            || self.assignee_ids.is_some()
+            || self.escalation_level.is_some()
+            || self.urgency.is_some()
+            || self.priority.is_some()
+    }
+
     fn apply(self, incident: &mut FakeIncident) {
+        if let Some(priority) = self.priority {
+            incident.priority = Some(priority);
+        }
         incident.status = self.status.unwrap_or_else(|| incident.status.clone());
         incident.assignee_ids = self
             .assignee_ids

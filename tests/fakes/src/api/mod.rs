@@ -3,8 +3,9 @@
 mod directory;
 mod incidents;
 mod oncalls;
+mod writes;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -28,12 +29,17 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/schedules", get(directory::schedules))
         .route("/schedules/{id}", get(directory::schedule))
         .route("/oncalls", get(oncalls::list))
-        .route("/incidents", get(incidents::list))
+        .route("/incidents", get(incidents::list).post(writes::create))
         .route(
             "/incidents/{id}",
             get(incidents::one).put(incidents::update),
         )
         .route("/incidents/{id}/log_entries", get(incidents::incident_log))
+        .route(
+            "/incidents/{id}/notes",
+            get(writes::notes).post(writes::add_note),
+        )
+        .route("/incidents/{id}/snooze", post(writes::snooze))
         .route("/log_entries", get(incidents::log_entries))
         .route("/log_entries/{id}", get(incidents::log_entry))
         .fallback(|| async { ApiError::not_found("resource") })
