@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "pager_status",
     "replace_token",
     "act",
+    "list_outbox",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod logs;
 pub mod model;
+pub mod outbox;
 pub mod paging;
 pub mod provider;
 pub mod secrets;
@@ -18,8 +19,8 @@ pub use error::{Error, Result};
 pub use store::{NewAccount, Store};
 
 use model::{
-    Account, AccountHealth, Action, Id, Incident, IncidentDetail, IncidentFilter, OnCall,
-    ProviderKind, Service, TokenSource,
+    Account, AccountHealth, Action, Declaration, Id, Incident, IncidentDetail, IncidentFilter,
+    OnCall, OutboxEntry, ProviderKind, Service, TokenSource,
 };
 
 /// The core, opened on one data directory. Share it behind an `Arc`.
@@ -131,23 +132,80 @@ impl Tocsin {
         self.store.remove_account(id)
     }
 
-    /// Acknowledges, resolves or annotates an incident. In the local workspace the change is
-    /// made here and now. For providers it must be written back, which arrives with the
-    /// durable outbox; until then they are refused with a clear error and nothing changes.
+    /// Acts on an incident. In the local workspace the change is made here and now. For a
+    /// provider the change is made in the cache and queued in the outbox in one transaction;
+    /// the engine (or [`Tocsin::send_outbox`]) sends it when the provider is reachable.
+    /// Alertmanager has no notes: a note on an alert stays in Tocsin.
     pub fn act(&self, incident_id: Id, action: &Action) -> Result<IncidentDetail> {
-        let incident = self.store.incident_row(incident_id)?;
-        if incident.provider != ProviderKind::Local {
-            // TODO(write-back): queue the action in a durable outbox, apply it to the cache
-            // optimistically, and send it to PagerDuty (with the From header) or Alertmanager
-            // (as a silence); the respond/command issue describes the whole contract.
-            return Err(Error::Invalid(format!(
-                "acting on {} incidents from Tocsin is not available yet; use the provider",
-                incident.provider.as_str()
-            )));
-        }
-        self.store.apply_action(incident_id, action, "You")?;
-        tracing::info!(incident = incident_id, ?action, "action applied");
+        self.act_queued(incident_id, action)?;
         self.store.incident_detail(incident_id)
+    }
+
+    /// As [`Tocsin::act`], returning the outbox entry when the action must reach a provider.
+    pub fn act_queued(&self, incident_id: Id, action: &Action) -> Result<Option<Id>> {
+        let incident = self.store.incident_row(incident_id)?;
+        let stays_here = incident.provider == ProviderKind::Local
+            || (incident.provider == ProviderKind::Alertmanager
+                && matches!(action, Action::Note { .. }));
+        if stays_here {
+            self.store.apply_action(incident_id, action, "You")?;
+            tracing::info!(
+                incident = incident_id,
+                action = action.verb(),
+                "action applied"
+            );
+            return Ok(None);
+        }
+        self.store
+            .enqueue_action(incident_id, action, "You")
+            .map(Some)
+    }
+
+    /// Opens an incident: in the local workspace at once, at a provider through the outbox
+    /// (cached meanwhile under a placeholder id, so work on it can start).
+    pub fn declare(&self, account_id: Id, declaration: &Declaration) -> Result<Incident> {
+        let account = self.store.account(account_id)?;
+        validate_declaration(declaration)?;
+        match account.kind {
+            ProviderKind::Local => self.declare_local(&declaration.title, declaration.severity),
+            ProviderKind::Alertmanager => Err(Error::Invalid(
+                "Alertmanager cannot open incidents; alerts come from Prometheus".into(),
+            )),
+            ProviderKind::Pagerduty => {
+                if declaration.service_id.is_none() {
+                    return Err(Error::Invalid(
+                        "PagerDuty opens incidents on a service; choose one".into(),
+                    ));
+                }
+                let (_, id) = self
+                    .store
+                    .enqueue_declaration(account_id, declaration, "You")?;
+                self.store.incident_row(id)
+            }
+        }
+    }
+
+    /// Writes on their way to providers: unfinished ones and those of the last day.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.store.outbox()
+    }
+
+    /// Sends what is due in the outbox of every account (or one), in order; for the CLI right
+    /// after an action, and for `tocsin sync`. The engine drains continuously on its own.
+    pub async fn send_outbox(
+        &self,
+        only: Option<Id>,
+    ) -> Result<Vec<(Account, outbox::DrainReport)>> {
+        let mut reports = Vec::new();
+        for account_id in self.store.outbox_accounts()? {
+            if only.is_some_and(|o| o != account_id) {
+                continue;
+            }
+            let account = self.store.account(account_id)?;
+            let report = outbox::drain(self, &account).await?;
+            reports.push((account, report));
+        }
+        Ok(reports)
     }
 
     /// Declares an incident in the local workspace.
@@ -178,6 +236,23 @@ impl Tocsin {
         let id = self.store.find_incident(&provider_id)?;
         self.store.incident_row(id)
     }
+}
+
+fn validate_declaration(d: &Declaration) -> Result<()> {
+    let title = d.title.trim();
+    if title.is_empty() {
+        return Err(Error::Invalid("an incident needs a title".into()));
+    }
+    if title.chars().count() > 1024 {
+        return Err(Error::Invalid("a title is at most 1,024 characters".into()));
+    }
+    if !(1..=4).contains(&d.severity) {
+        return Err(Error::Invalid(format!(
+            "severity must be 1 to 4, not {}",
+            d.severity
+        )));
+    }
+    Ok(())
 }
 
 fn validate_env_var(var: &str) -> Result<()> {

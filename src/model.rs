@@ -191,6 +191,10 @@ pub struct TimelineEntry {
     pub at: DateTime<Utc>,
     pub summary: String,
     pub agent: Option<String>,
+    /// For an action taken in Tocsin: where its write to the provider is.
+    pub outbox_state: Option<OutboxState>,
+    /// Why the provider did not take it, when it did not.
+    pub outbox_error: Option<String>,
 }
 
 /// An incident with everything the detail view shows.
@@ -310,5 +314,129 @@ pub struct PagerStatus {
 pub enum Action {
     Acknowledge,
     Resolve,
-    Note { text: String },
+    Note {
+        text: String,
+    },
+    /// Escalate to this level (1 = the first) of the incident's escalation policy.
+    Escalate {
+        level: u32,
+    },
+    /// Assign the incident to this person (a provider user id), replacing the assignees.
+    Reassign {
+        user_id: String,
+    },
+    /// Hide an acknowledged incident for this many minutes; it triggers again afterwards.
+    Snooze {
+        minutes: u32,
+    },
+    SetUrgency {
+        urgency: Urgency,
+    },
+    /// A priority by its provider id (see the account's priorities).
+    SetPriority {
+        priority_id: String,
+    },
+}
+
+impl Action {
+    /// A short verb for logs, messages and timeline kinds.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::Resolve => "resolve",
+            Action::Note { .. } => "annotate",
+            Action::Escalate { .. } => "escalate",
+            Action::Reassign { .. } => "assign",
+            Action::Snooze { .. } => "snooze",
+            Action::SetUrgency { .. } => "urgency_change",
+            Action::SetPriority { .. } => "priority_change",
+        }
+    }
+}
+
+/// A new incident to open at a provider (or in the local workspace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Declaration {
+    pub title: String,
+    /// SEV-1..SEV-4 as 1..4.
+    pub severity: u8,
+    /// The provider service to open it on; PagerDuty requires one.
+    #[serde(default)]
+    pub service_id: Option<String>,
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
+    /// Free text for the incident's body.
+    #[serde(default)]
+    pub details: Option<String>,
+}
+
+/// What an outbox entry asks a provider to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Write {
+    /// An action on an existing incident (the entry names it).
+    Act { action: Action },
+    /// Open a new incident.
+    Declare { declaration: Declaration },
+}
+
+/// Where an outbox entry is on its way to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OutboxState {
+    /// Waiting to be sent (offline, or retrying after a failure).
+    Pending,
+    /// Being sent now, or was being sent when a process stopped: checked before resending.
+    Sending,
+    /// The provider has it.
+    Done,
+    /// The provider refused because the incident changed elsewhere; the cache was corrected.
+    Conflict,
+    /// The provider refused it for good (bad input, no permission); the cache was corrected.
+    Failed,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sending => "sending",
+            OutboxState::Done => "done",
+            OutboxState::Conflict => "conflict",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> OutboxState {
+        match s {
+            "sending" => OutboxState::Sending,
+            "done" => OutboxState::Done,
+            "conflict" => OutboxState::Conflict,
+            "failed" => OutboxState::Failed,
+            _ => OutboxState::Pending,
+        }
+    }
+}
+
+/// One write on its way to a provider, as the window and `tocsin outbox` show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OutboxEntry {
+    pub id: Id,
+    pub account_id: Id,
+    pub account_name: String,
+    pub incident_id: Option<Id>,
+    pub incident_title: Option<String>,
+    pub write: Write,
+    pub state: OutboxState,
+    pub attempts: i64,
+    pub queued_at: DateTime<Utc>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed, or why the provider refused, in plain words.
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
 }

@@ -15,14 +15,17 @@ use tokio::sync::{broadcast, Notify};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
-use crate::model::{Account, HealthState, Id, IncidentDetail, PagerStatus, ProviderKind};
+use crate::model::{
+    Account, Action, Declaration, HealthState, Id, Incident, IncidentDetail, PagerStatus,
+    ProviderKind,
+};
 use crate::paging::{self, Notifier};
 use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
 use crate::provider::pagerduty::{self, PagerDuty, PassInput};
 use crate::provider::Batch;
 use crate::store::ApplyOutcome;
-use crate::{secrets, Tocsin};
+use crate::{outbox, secrets, Tocsin};
 
 /// What changed, for windows and other listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,13 @@ pub enum SyncEvent {
     Paged { incident_ids: Vec<Id> },
     /// Notifications stopped or started working again (see [`Engine::pager_status`]).
     Pager,
+    /// Writes left the outbox: sent, or refused by the provider (a conflict, say), which
+    /// the person must be told about.
+    Outbox {
+        account_id: Id,
+        sent: usize,
+        refused: usize,
+    },
 }
 
 /// Timing of the engine.
@@ -96,6 +106,9 @@ impl EngineConfig {
     }
 }
 
+/// How often the outbox looks for entries whose back-off has passed.
+const OUTBOX_TICK: Duration = Duration::from_secs(2);
+
 /// How long opening an incident may wait for its timeline from the provider.
 const TIMELINE_FETCH_LIMIT: Duration = Duration::from_secs(5);
 
@@ -117,6 +130,8 @@ pub struct Engine {
     restart_stopped: AtomicBool,
     /// Whether the last attempt to show pages failed.
     notifier_failing: AtomicBool,
+    /// Wakes the outbox sender when something is queued.
+    outbox_wake: Arc<Notify>,
 }
 
 impl Engine {
@@ -139,6 +154,7 @@ impl Engine {
             wake,
             restart_stopped: AtomicBool::new(false),
             notifier_failing: AtomicBool::new(false),
+            outbox_wake: Arc::new(Notify::new()),
         }
     }
 
@@ -146,10 +162,74 @@ impl Engine {
         self.events.subscribe()
     }
 
-    /// Asks every account loop to sync now instead of waiting for its interval.
+    /// Asks every account loop to sync now instead of waiting for its interval, and the
+    /// outbox to retry what waits.
     pub fn wake(&self) {
         self.restart_stopped.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
+        if let Err(e) = self.tocsin.store().outbox_retry_now(None) {
+            tracing::warn!(error = %e, "cannot reschedule the outbox");
+        }
+        self.outbox_wake.notify_one();
+    }
+
+    /// Acts on an incident (see [`Tocsin::act`]) and sends the write at once if it can.
+    pub fn act(&self, incident_id: Id, action: &Action) -> Result<IncidentDetail> {
+        let detail = self.tocsin.act(incident_id, action)?;
+        self.outbox_wake.notify_one();
+        Ok(detail)
+    }
+
+    /// Opens an incident (see [`Tocsin::declare`]) and sends it at once if it can.
+    pub fn declare(&self, account_id: Id, declaration: &Declaration) -> Result<Incident> {
+        let incident = self.tocsin.declare(account_id, declaration)?;
+        self.outbox_wake.notify_one();
+        Ok(incident)
+    }
+
+    /// Drains every account's outbox whenever something is queued, and every few seconds
+    /// for entries whose back-off has passed.
+    async fn outbox_loop(self: Arc<Self>) {
+        loop {
+            self.drain_outbox().await;
+            tokio::select! {
+                _ = tokio::time::sleep(OUTBOX_TICK) => {}
+                _ = self.outbox_wake.notified() => {}
+            }
+        }
+    }
+
+    async fn drain_outbox(&self) {
+        let accounts = match self.tocsin.store().outbox_accounts() {
+            Ok(accounts) => accounts,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the outbox");
+                return;
+            }
+        };
+        for account_id in accounts {
+            let report = match self.tocsin.store().account(account_id) {
+                Ok(account) => outbox::drain(&self.tocsin, &account).await,
+                Err(e) => Err(e),
+            };
+            match report {
+                Ok(r) if r.sent + r.refused > 0 => {
+                    // A refused write left the cache as the person wanted it, not as the
+                    // provider has it: the next pass corrects it, so make it come now.
+                    if r.refused > 0 {
+                        self.wake.notify_waiters();
+                    }
+                    let _ = self.events.send(SyncEvent::Outbox {
+                        account_id,
+                        sent: r.sent,
+                        refused: r.refused,
+                    });
+                    let _ = self.events.send(SyncEvent::Changed { account_id });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(account = account_id, error = %e, "outbox drain failed"),
+            }
+        }
     }
 
     /// One pass over each account (or the one named), for `tocsin sync --once`.
@@ -178,6 +258,7 @@ impl Engine {
     /// Runs forever: starts a loop for each account (also ones added later) and raises pages
     /// from the local workspace as soon as they appear.
     pub async fn run(self: Arc<Self>) {
+        tokio::spawn(self.clone().outbox_loop());
         let mut loops: HashMap<Id, (Account, tokio::task::JoinHandle<()>)> = HashMap::new();
         loop {
             match self.tocsin.accounts() {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tauri::State;
 use tocsin::model::{
     Account, AccountHealth, Action, Id, Incident, IncidentDetail, IncidentFilter, OnCall,
-    PagerStatus, Service,
+    OutboxEntry, PagerStatus, Service,
 };
 use tocsin::sync::Engine;
 use tocsin::{NewAccount, Tocsin};
@@ -136,14 +136,25 @@ pub async fn replace_token(
     Ok(account)
 }
 
-/// Acknowledges, resolves or annotates an incident (the local workspace for now).
+/// Acts on an incident: at once in the local workspace, through the outbox for providers
+/// (applied in the cache now, sent when the provider is reachable).
 #[tauri::command]
 pub async fn act(
-    tocsin: State<'_, Arc<Tocsin>>,
+    engine: State<'_, Arc<Engine>>,
     id: Id,
     action: Action,
 ) -> CommandResult<IncidentDetail> {
-    with_core(&tocsin, move |core| core.act(id, &action)).await
+    let engine = Arc::clone(&engine);
+    let joined = tauri::async_runtime::spawn_blocking(move || engine.act(id, &action)).await;
+    joined
+        .map_err(CommandError::internal)?
+        .map_err(CommandError::from)
+}
+
+/// Writes on their way to providers, for the window's outbox view.
+#[tauri::command]
+pub async fn list_outbox(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<Vec<OutboxEntry>> {
+    with_core(&tocsin, |core| core.outbox()).await
 }
 
 /// Whether pages can be shown; the window shows a banner when they cannot.

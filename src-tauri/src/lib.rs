@@ -25,6 +25,8 @@ pub const EVENT_CHANGED: &str = "tocsin://changed";
 
 /// Sent with an incident id when a notification's Open action should show that incident.
 pub const EVENT_OPEN_INCIDENT: &str = "tocsin://open-incident";
+/// Writes left an account's outbox: sent, or refused by the provider.
+pub const EVENT_OUTBOX: &str = "tocsin://outbox";
 
 /// How the shell starts; tests change what a real launch would not.
 pub struct ShellOptions {
@@ -96,6 +98,7 @@ pub fn app_builder<R: Runtime>(
             commands::pager_status,
             commands::replace_token,
             commands::act,
+            commands::list_outbox,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
@@ -113,6 +116,15 @@ struct ChangedPayload {
     account_id: Option<Id>,
 }
 
+/// The payload of `tocsin://outbox`: writes that left an account's outbox. A refusal (a
+/// conflict, say) is something the person must be told about.
+#[derive(Debug, Clone, Serialize)]
+struct OutboxPayload {
+    account_id: Id,
+    sent: usize,
+    refused: usize,
+}
+
 /// Relays the engine's events to the webview until the engine goes away.
 fn forward_sync_events<R: Runtime>(app: AppHandle<R>, engine: &Engine) {
     let mut events = engine.subscribe();
@@ -120,6 +132,21 @@ fn forward_sync_events<R: Runtime>(app: AppHandle<R>, engine: &Engine) {
         loop {
             let account_id = match events.recv().await {
                 Ok(SyncEvent::Changed { account_id }) | Ok(SyncEvent::Health { account_id }) => {
+                    Some(account_id)
+                }
+                Ok(SyncEvent::Outbox {
+                    account_id,
+                    sent,
+                    refused,
+                }) => {
+                    let payload = OutboxPayload {
+                        account_id,
+                        sent,
+                        refused,
+                    };
+                    if let Err(err) = app.emit(EVENT_OUTBOX, payload) {
+                        tracing::warn!(%err, "could not tell the window about the outbox");
+                    }
                     Some(account_id)
                 }
                 Ok(SyncEvent::Paged { .. }) | Ok(SyncEvent::Pager) => None,
@@ -146,11 +173,12 @@ fn desktop_notifier<R: Runtime>(app: Arc<OnceLock<AppHandle<R>>>) -> Arc<dyn Not
     Arc::new(DesktopNotifier::new(Arc::new(on_action)))
 }
 
-/// Acknowledges from the notification where Tocsin can (the local workspace); otherwise —
-/// TODO(write-back): providers, through the outbox — brings the incident up to act on it.
+/// Acknowledges from the notification, through the same path as the window (the outbox for
+/// providers). When the action is refused (the incident was resolved meanwhile, say), the
+/// incident is brought up instead so the person sees why.
 fn acknowledge<R: Runtime>(app: &AppHandle<R>, id: Id) {
-    let tocsin = app.state::<Arc<Tocsin>>();
-    match tocsin.act(id, &tocsin::model::Action::Acknowledge) {
+    let engine = app.state::<Arc<Engine>>();
+    match engine.act(id, &tocsin::model::Action::Acknowledge) {
         Ok(_) => {
             let changed = ChangedPayload { account_id: None };
             if let Err(err) = app.emit(EVENT_CHANGED, changed) {
@@ -158,7 +186,7 @@ fn acknowledge<R: Runtime>(app: &AppHandle<R>, id: Id) {
             }
         }
         Err(err) => {
-            tracing::info!(incident = id, %err, "cannot acknowledge here; opening instead");
+            tracing::info!(incident = id, %err, "cannot acknowledge; opening instead");
             open_incident(app, id);
         }
     }

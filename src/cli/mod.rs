@@ -18,8 +18,12 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tocsin::model::{Action, IncidentFilter, ProviderKind, StatusFilter, TokenSource, Urgency};
+use tocsin::model::{
+    Action, Declaration, IncidentFilter, OutboxState, ProviderKind, StatusFilter, TokenSource,
+    Urgency,
+};
 use tocsin::paging::{DesktopNotifier, PageAction};
+use tocsin::store::Directory;
 use tocsin::sync::{Engine, EngineConfig, SyncEvent};
 use tocsin::{Error, NewAccount, Result, Tocsin};
 
@@ -68,20 +72,59 @@ enum Command {
     },
     /// Sync continuously and raise native notifications: a pager for a terminal.
     Watch,
-    /// Declare an incident in the local workspace.
+    /// Declare an incident: in the local workspace, or at a PagerDuty account (`--account`,
+    /// `--service`), through the outbox.
     Declare {
         title: String,
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=4))]
         severity: u8,
+        /// The account to open it at (name); the local workspace when left out.
+        #[arg(long)]
+        account: Option<String>,
+        /// The service to open it on (id or name); PagerDuty requires one.
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long, value_enum)]
+        urgency: Option<UrgencyArg>,
+        /// Text for the incident's body.
+        #[arg(long)]
+        details: Option<String>,
     },
     /// Start a drill: a simulated page in the local workspace.
     Drill,
-    /// Acknowledge an incident (local workspace; providers arrive with write-back).
+    /// Acknowledge an incident (written back to its provider through the outbox).
     Ack { id: String },
-    /// Resolve an incident (local workspace; providers arrive with write-back).
+    /// Resolve an incident (Alertmanager: lift the silence Tocsin made).
     Resolve { id: String },
-    /// Add a note to an incident's timeline (local workspace for now).
+    /// Add a note to an incident's timeline.
     Note { id: String, text: String },
+    /// Escalate an incident to a level of its escalation policy (PagerDuty).
+    Escalate {
+        id: String,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        level: u32,
+    },
+    /// Reassign an incident to someone (user id, email or name; PagerDuty).
+    Reassign { id: String, to: String },
+    /// Snooze an acknowledged incident (PagerDuty) or silence an alert for a while.
+    Snooze {
+        id: String,
+        #[arg(long)]
+        minutes: u32,
+    },
+    /// Change an incident's urgency.
+    Urgency {
+        id: String,
+        #[arg(value_enum)]
+        urgency: UrgencyArg,
+    },
+    /// Change an incident's priority (id or name; PagerDuty).
+    Priority { id: String, priority: String },
+    /// Writes on their way to providers: waiting, sent or refused.
+    Outbox {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +237,15 @@ enum UrgencyArg {
     Low,
 }
 
+impl From<UrgencyArg> for Urgency {
+    fn from(u: UrgencyArg) -> Urgency {
+        match u {
+            UrgencyArg::High => Urgency::High,
+            UrgencyArg::Low => Urgency::Low,
+        }
+    }
+}
+
 pub async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.unwrap_or_else(Tocsin::default_data_dir);
@@ -233,18 +285,58 @@ pub async fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Watch => watch(tocsin).await,
-        Command::Declare { title, severity } => {
-            let incident = tocsin.declare_local(&title, severity)?;
-            out!(
-                "Declared #{} (SEV-{severity}): {}",
-                incident.number.unwrap_or(0),
-                incident.title
-            );
+        Command::Declare {
+            title,
+            severity,
+            account,
+            service,
+            urgency,
+            details,
+        } => {
+            let args = DeclareArgs {
+                title,
+                severity,
+                account,
+                service,
+                urgency,
+                details,
+            };
+            declare(&tocsin, args).await
+        }
+        Command::Ack { id } => act(&tocsin, &id, |_| Ok(Action::Acknowledge)).await,
+        Command::Resolve { id } => act(&tocsin, &id, |_| Ok(Action::Resolve)).await,
+        Command::Note { id, text } => act(&tocsin, &id, |_| Ok(Action::Note { text })).await,
+        Command::Escalate { id, level } => {
+            act(&tocsin, &id, |_| Ok(Action::Escalate { level })).await
+        }
+        Command::Reassign { id, to } => {
+            let user = |account| tocsin.store().find_named(Directory::Users, account, &to);
+            act(&tocsin, &id, |a| Ok(Action::Reassign { user_id: user(a)? })).await
+        }
+        Command::Snooze { id, minutes } => {
+            act(&tocsin, &id, |_| Ok(Action::Snooze { minutes })).await
+        }
+        Command::Urgency { id, urgency } => {
+            let urgency = urgency.into();
+            act(&tocsin, &id, |_| Ok(Action::SetUrgency { urgency })).await
+        }
+        Command::Priority { id, priority } => {
+            let find = |account| {
+                tocsin
+                    .store()
+                    .find_named(Directory::Priorities, account, &priority)
+            };
+            act(&tocsin, &id, |a| {
+                Ok(Action::SetPriority {
+                    priority_id: find(a)?,
+                })
+            })
+            .await
+        }
+        Command::Outbox { json } => {
+            print::outbox(&tocsin.outbox()?, json);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ack { id } => act(&tocsin, &id, Action::Acknowledge),
-        Command::Resolve { id } => act(&tocsin, &id, Action::Resolve),
-        Command::Note { id, text } => act(&tocsin, &id, Action::Note { text }),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(
@@ -256,16 +348,109 @@ pub async fn run() -> Result<ExitCode> {
     }
 }
 
-fn act(tocsin: &Tocsin, id: &str, action: Action) -> Result<ExitCode> {
+/// How long the CLI waits for a write to reach the provider before leaving it queued.
+const SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Acts on an incident; `make` builds the action once the incident's account is known.
+async fn act(
+    tocsin: &Tocsin,
+    id: &str,
+    make: impl FnOnce(i64) -> Result<Action>,
+) -> Result<ExitCode> {
     let id = tocsin.store().find_incident(id)?;
-    let detail = tocsin.act(id, &action)?;
+    let incident = tocsin.store().incident_row(id)?;
+    let action = make(incident.account_id)?;
+    let entry = tocsin.act_queued(id, &action)?;
+    tocsin::outbox::failpoint("outbox-after-queue");
+    let detail = tocsin.incident(id)?;
     let status = detail.incident.status.as_str();
+    out!("{id}: {} ({status})", print::clean(&detail.incident.title));
+    match entry {
+        Some(entry) => report_sent(tocsin, entry, detail.incident.account_id).await,
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Tries to send the account's queue now, then says where the entry is. A refusal is an
+/// error (exit 1); a write still waiting is not: it is safe in the outbox.
+async fn report_sent(tocsin: &Tocsin, entry: i64, account: i64) -> Result<ExitCode> {
+    let send = tocsin.send_outbox(Some(account));
+    if tokio::time::timeout(SEND_WAIT, send).await.is_err() {
+        tracing::debug!(entry, "send still running when the CLI stopped waiting");
+    }
+    let entry = tocsin.store().outbox_entry(entry)?;
+    let provider = &entry.account_name;
+    match entry.state {
+        OutboxState::Done => {
+            out!("sent to `{provider}`");
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxState::Conflict | OutboxState::Failed => {
+            let message = entry.last_error.unwrap_or_else(|| "refused".into());
+            let code = entry.last_error_code.unwrap_or_else(|| "provider".into());
+            eprintln!("error: {} [{code}]", print::clean(&message));
+            Ok(ExitCode::FAILURE)
+        }
+        OutboxState::Pending | OutboxState::Sending => {
+            let why = entry.last_error.unwrap_or_else(|| "not sent yet".into());
+            out!(
+                "queued for `{provider}` ({}); it is sent when the account is reachable, by \
+                 the app, `tocsin watch` or `tocsin sync`",
+                print::clean(&why)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+struct DeclareArgs {
+    title: String,
+    severity: u8,
+    account: Option<String>,
+    service: Option<String>,
+    urgency: Option<UrgencyArg>,
+    details: Option<String>,
+}
+
+async fn declare(tocsin: &Tocsin, args: DeclareArgs) -> Result<ExitCode> {
+    let account = match &args.account {
+        Some(name) => tocsin.store().account_by_name(name)?,
+        None => tocsin.store().local_account()?,
+    };
+    let service_id = match &args.service {
+        Some(s) => Some(
+            tocsin
+                .store()
+                .find_named(Directory::Services, account.id, s)?,
+        ),
+        None => None,
+    };
+    let declaration = Declaration {
+        title: args.title,
+        severity: args.severity,
+        service_id,
+        urgency: args.urgency.map(Into::into),
+        details: args.details,
+    };
+    let incident = tocsin.declare(account.id, &declaration)?;
     out!(
-        "{}: {} ({status})",
-        id,
-        print::clean(&detail.incident.title)
+        "Declared {} (SEV-{}): {}",
+        incident
+            .number
+            .map_or_else(|| incident.id.to_string(), |n| format!("#{n}")),
+        args.severity,
+        print::clean(&incident.title)
     );
-    Ok(ExitCode::SUCCESS)
+    if account.kind == ProviderKind::Local {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let entry = tocsin
+        .outbox()?
+        .into_iter()
+        .find(|e| e.incident_id == Some(incident.id))
+        .map(|e| e.id)
+        .ok_or_else(|| Error::NotFound("the declaration's outbox entry".into()))?;
+    report_sent(tocsin, entry, account.id).await
 }
 
 fn account(tocsin: &Tocsin, cmd: AccountCommand) -> Result<ExitCode> {
@@ -354,6 +539,7 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
         raise_pages: false,
         ..EngineConfig::from_env()
     };
+    let engine_tocsin = tocsin.clone();
     let engine = Arc::new(Engine::with_config(tocsin, notifier, config));
     if !once {
         engine.run().await;
@@ -361,6 +547,24 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
     }
 
     let mut failed = false;
+    let only_id = match &only {
+        Some(name) => Some(engine_tocsin.store().account_by_name(name)?.id),
+        None => None,
+    };
+    for (account, report) in engine_tocsin.send_outbox(only_id).await? {
+        if report.sent + report.refused > 0 || report.waiting.is_some() {
+            out!(
+                "{}: outbox: {} sent, {} refused{}",
+                account.name,
+                report.sent,
+                report.refused,
+                report
+                    .waiting
+                    .map(|w| format!(", waiting: {}", print::clean(&w)))
+                    .unwrap_or_default()
+            );
+        }
+    }
     for (account, result) in engine.sync_once(only.as_deref()).await? {
         match result {
             Ok(outcome) => out!(
@@ -392,10 +596,7 @@ fn incidents(tocsin: &Tocsin, args: IncidentsArgs) -> Result<ExitCode> {
             StatusArg::Acknowledged => StatusFilter::Acknowledged,
             StatusArg::Resolved => StatusFilter::Resolved,
         },
-        urgency: args.urgency.map(|u| match u {
-            UrgencyArg::High => Urgency::High,
-            UrgencyArg::Low => Urgency::Low,
-        }),
+        urgency: args.urgency.map(Into::into),
         service_id: args.service,
         search: args.search,
         limit: args.limit,

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Local, Utc};
 use serde_json::json;
 
-use tocsin::model::{Account, AccountHealth, Incident, IncidentDetail, OnCall};
+use tocsin::model::{
+    Account, AccountHealth, Incident, IncidentDetail, OnCall, OutboxEntry, OutboxState, Write,
+};
 
 /// Replaces control characters (escape sequences included) and bidirectional overrides, which
 /// can make text read differently from what it is, with a visible placeholder.
@@ -101,12 +103,20 @@ pub fn incident(detail: &IncidentDetail, as_json: bool) {
             .as_deref()
             .map(|a| format!(" — {}", clean(a)))
             .unwrap_or_default();
+        let outbox = match (e.outbox_state, &e.outbox_error) {
+            (Some(OutboxState::Pending | OutboxState::Sending), _) => " (not sent yet)".into(),
+            (Some(OutboxState::Conflict | OutboxState::Failed), error) => {
+                format!(" ({})", clean(error.as_deref().unwrap_or("not sent")))
+            }
+            _ => String::new(),
+        };
         out!(
-            "  {}  {:<12} {}{}",
+            "  {}  {:<12} {}{}{}",
             when(Some(e.at)),
             clean(&e.kind),
             clean(&e.summary),
-            agent
+            agent,
+            outbox
         );
     }
 }
@@ -171,6 +181,35 @@ pub fn accounts(items: &[Account], as_json: bool) {
             a.kind.as_str(),
             clean(url)
         );
+    }
+}
+
+pub fn outbox(items: &[OutboxEntry], as_json: bool) {
+    if as_json {
+        return emit(json!({ "outbox": items }));
+    }
+    if items.is_empty() {
+        out!("Nothing waiting to be sent, and nothing sent in the last day.");
+        return;
+    }
+    for e in items {
+        let what = match &e.write {
+            Write::Act { action } => action.verb().to_string(),
+            Write::Declare { declaration } => format!("declare SEV-{}", declaration.severity),
+        };
+        let title = e.incident_title.as_deref().map(clean).unwrap_or_default();
+        out!(
+            "{:>4}  {:<9} {:<16} {:<12} {}",
+            e.id,
+            e.state.as_str(),
+            clean(&e.account_name),
+            what,
+            title
+        );
+        if let Some(error) = &e.last_error {
+            let code = e.last_error_code.as_deref().unwrap_or("");
+            out!("      {} [{code}]", clean(error));
+        }
     }
 }
 

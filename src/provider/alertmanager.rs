@@ -8,10 +8,13 @@ use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
+use reqwest::Method;
+
 use super::http::{HttpClient, RetryPolicy};
-use super::{Batch, IncidentRecord, LogRecord};
+use super::{Batch, Delivery, IncidentRecord, LogRecord};
 use crate::error::{Error, Result};
-use crate::model::{IncidentStatus, Urgency};
+use crate::model::{Action, IncidentStatus, Urgency, Write};
+use crate::store::outbox::Claimed;
 
 /// An Alertmanager endpoint, optionally behind a proxy that wants a bearer token.
 pub struct Alertmanager {
@@ -91,6 +94,165 @@ impl Alertmanager {
             batch.incidents.push(record);
         }
         Ok(batch)
+    }
+}
+
+/// How long an acknowledgement silences an alert: long enough to work on it, short enough
+/// that a forgotten silence does not hide the alert for good.
+pub const ACK_SILENCE: chrono::Duration = chrono::Duration::hours(4);
+
+impl Alertmanager {
+    /// Sends one outbox entry. Acknowledging (or snoozing) silences the alert's exact label
+    /// set; resolving expires the silence the acknowledgement made — Alertmanager resolves an
+    /// alert itself when it stops firing. The entry's key is written into the silence's
+    /// comment, so a resend after a crash finds the first silence instead of adding another.
+    pub async fn deliver(&self, entry: &Claimed, labels: &Value, author: &str) -> Result<Delivery> {
+        let Write::Act { action } = &entry.write else {
+            return Err(Error::Invalid(
+                "Alertmanager cannot open incidents; alerts come from Prometheus".into(),
+            ));
+        };
+        match action {
+            Action::Acknowledge => self.silence(entry, labels, author, ACK_SILENCE).await,
+            Action::Snooze { minutes } => {
+                let length = chrono::Duration::minutes(i64::from(*minutes));
+                self.silence(entry, labels, author, length).await
+            }
+            Action::Resolve => self.unsilence(entry, labels).await,
+            other => Err(Error::Invalid(format!(
+                "Alertmanager cannot {}",
+                other.verb()
+            ))),
+        }
+    }
+
+    async fn silence(
+        &self,
+        entry: &Claimed,
+        labels: &Value,
+        author: &str,
+        length: chrono::Duration,
+    ) -> Result<Delivery> {
+        if entry.resend {
+            if let Some(id) = self.find_silence(|s| comment_has(s, &entry.key)).await? {
+                return Ok(done(Some(id)));
+            }
+        }
+        let matchers = matchers(labels)?;
+        let now = Utc::now();
+        let body = json!({
+            "matchers": matchers,
+            "startsAt": now.to_rfc3339(),
+            "endsAt": (now + length).to_rfc3339(),
+            "createdBy": author,
+            "comment": format!("Acknowledged in Tocsin by {author} [{}{}]", KEY_TAG, entry.key),
+        });
+        let answer = self
+            .http
+            .send_once(
+                Method::POST,
+                "/api/v2/silences",
+                Some(&body),
+                HeaderMap::new(),
+            )
+            .await?;
+        let id = answer["silenceID"].as_str().map(str::to_string);
+        Ok(done(id))
+    }
+
+    async fn unsilence(&self, entry: &Claimed, labels: &Value) -> Result<Delivery> {
+        let wanted = matchers(labels)?;
+        let id = match entry.earlier_result.clone() {
+            Some(id) => Some(id),
+            None => {
+                self.find_silence(|s| comment_has_tag(s) && s["matchers"] == wanted)
+                    .await?
+            }
+        };
+        let Some(id) = id else {
+            return Ok(Delivery::Conflict {
+                message: "not sent: Tocsin found no silence of its own on this alert to lift"
+                    .into(),
+                incident: None,
+            });
+        };
+
+        let silence = self
+            .http
+            .get_json(&format!("/api/v2/silence/{id}"), &[])
+            .await;
+        let expired = match &silence {
+            Ok(s) => s["status"]["state"].as_str() == Some("expired"),
+            Err(Error::Provider { status: 404, .. }) => true,
+            Err(_) => false,
+        };
+        if !expired {
+            let path = format!("/api/v2/silence/{id}");
+            self.http
+                .send_once(Method::DELETE, &path, None, HeaderMap::new())
+                .await?;
+        }
+        Ok(done(Some(id)))
+    }
+
+    /// The id of an active or pending silence that `pick` accepts.
+    async fn find_silence(&self, pick: impl Fn(&Value) -> bool) -> Result<Option<String>> {
+        let body = self.http.get_json("/api/v2/silences", &[]).await?;
+        let Value::Array(silences) = body else {
+            return Err(Error::Malformed {
+                provider: "Alertmanager".into(),
+                message: "`/api/v2/silences` is not a list".into(),
+            });
+        };
+        let found = silences.iter().find(|s| {
+            let state = s["status"]["state"].as_str().unwrap_or_default();
+            state != "expired" && pick(s)
+        });
+        Ok(found.and_then(|s| s["id"].as_str().map(str::to_string)))
+    }
+}
+
+/// Marks silences Tocsin made, in their comment.
+const KEY_TAG: &str = "tocsin:";
+
+fn comment_has(silence: &Value, key: &str) -> bool {
+    let comment = silence["comment"].as_str().unwrap_or_default();
+    comment.contains(&format!("{KEY_TAG}{key}"))
+}
+
+fn comment_has_tag(silence: &Value) -> bool {
+    let comment = silence["comment"].as_str().unwrap_or_default();
+    comment.contains(&format!("[{KEY_TAG}"))
+}
+
+/// Equality matchers for every label, sorted by name, so the silence covers this alert and
+/// only alerts with exactly its labels.
+fn matchers(labels: &Value) -> Result<Value> {
+    let Some(map) = labels.as_object().filter(|m| !m.is_empty()) else {
+        return Err(Error::Invalid(
+            "the alert has no labels to silence it by; sync it again".into(),
+        ));
+    };
+    let mut names: Vec<&String> = map.keys().collect();
+    names.sort();
+    let list: Vec<Value> = names
+        .into_iter()
+        .map(|name| {
+            json!({
+                "name": name,
+                "value": map[name].as_str().unwrap_or_default(),
+                "isRegex": false,
+                "isEqual": true,
+            })
+        })
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn done(result: Option<String>) -> Delivery {
+    Delivery::Done {
+        result,
+        incident: None,
     }
 }
 

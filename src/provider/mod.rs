@@ -7,6 +7,7 @@ pub mod alertmanager;
 pub mod http;
 pub mod local;
 pub mod pagerduty;
+pub mod pagerduty_write;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -126,4 +127,21 @@ pub struct Batch {
     pub history_complete: bool,
     /// Set when the pass re-read the directory (services, policies, schedules).
     pub directory_read: bool,
+}
+
+/// What a provider made of one write from the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// The provider has it. `result` names what it created (a silence, an incident);
+    /// `incident` is the provider's view of the incident afterwards.
+    Done {
+        result: Option<String>,
+        incident: Option<IncidentRecord>,
+    },
+    /// The incident changed elsewhere first (resolved by someone else, say); the write was
+    /// not applied. `incident` is the provider's view, to correct the cache with.
+    Conflict {
+        message: String,
+        incident: Option<IncidentRecord>,
+    },
 }

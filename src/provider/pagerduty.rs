@@ -78,7 +78,7 @@ pub struct PassInput {
 
 /// A PagerDuty account's client. Kept across passes by the sync engine.
 pub struct PagerDuty {
-    http: HttpClient,
+    pub(super) http: HttpClient,
     options: Options,
 }
 
@@ -523,7 +523,7 @@ fn named(v: &Value) -> Named {
     }
 }
 
-fn person(v: &Value) -> Person {
+pub(super) fn person(v: &Value) -> Person {
     Person {
         provider_id: str_of(&v["id"]),
         name: name_of(v),

@@ -40,6 +40,8 @@ impl Store {
             0
         };
         let log_entries = insert_log_entries(&tx, account_id, &batch.log_entries)?;
+        // The provider may not have the person's latest actions yet; keep showing them.
+        super::outbox::overlay_unfinished(&tx, account_id)?;
         record_success(&tx, account_id, batch)?;
 
         tx.commit()?;
@@ -216,7 +218,11 @@ fn replace_oncalls(tx: &Transaction<'_>, account: Id, oncalls: &[OnCallRecord]) 
     Ok(())
 }
 
-fn upsert_incidents(tx: &Transaction<'_>, account: Id, items: &[IncidentRecord]) -> Result<usize> {
+pub(super) fn upsert_incidents(
+    tx: &Transaction<'_>,
+    account: Id,
+    items: &[IncidentRecord],
+) -> Result<usize> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO incidents (account_id, provider_id, number, title, status, raw_status,
              urgency, priority, severity, service_id, service_name, escalation_policy_id,

@@ -162,4 +162,34 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE accounts ADD COLUMN token_changed_at TEXT;
     "#,
+    // 4: the outbox of writes to providers. An action is queued here in the same transaction
+    // that applies it to the cache, then sent in queue order per account; a row is never
+    // deleted while it may still need sending. Timeline entries made by an action point at
+    // their row, so the window can say "sending" or "not sent, because …".
+    r#"
+    CREATE TABLE outbox (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        incident_id      INTEGER REFERENCES incidents(id) ON DELETE CASCADE,
+        write            TEXT NOT NULL,   -- JSON of model::Write
+        -- Sent to the provider where it can deduplicate (PagerDuty's incident_key) and
+        -- written into what Tocsin creates (a silence's comment), so a resend after a crash
+        -- can find the first send.
+        idempotency_key  TEXT NOT NULL UNIQUE,
+        author           TEXT NOT NULL,
+        state            TEXT NOT NULL DEFAULT 'pending',
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        queued_at        TEXT NOT NULL,
+        next_attempt_at  TEXT,
+        claimed_at       TEXT,
+        claimed_by       INTEGER,         -- process id of the sender
+        finished_at      TEXT,
+        last_error       TEXT,
+        last_error_code  TEXT,
+        result           TEXT             -- provider id of what the write created, if any
+    );
+    CREATE INDEX outbox_unfinished ON outbox(account_id, id) WHERE state IN ('pending', 'sending');
+
+    ALTER TABLE log_entries ADD COLUMN outbox_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL;
+    "#,
 ];

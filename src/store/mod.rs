@@ -8,6 +8,7 @@ mod accounts;
 mod actions;
 mod apply;
 mod migrations;
+pub mod outbox;
 mod queries;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 
 pub use accounts::{NewAccount, SyncPosition};
 pub use apply::ApplyOutcome;
+pub use queries::Directory;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tocsin.sqlite3";

@@ -7,8 +7,8 @@ use rusqlite::{params_from_iter, OptionalExtension, Row};
 use super::{parse_ts, ts, Store};
 use crate::error::{Error, Result};
 use crate::model::{
-    Id, Incident, IncidentDetail, IncidentFilter, IncidentStatus, OnCall, Person, ProviderKind,
-    Service, StatusFilter, TimelineEntry, Urgency,
+    Id, Incident, IncidentDetail, IncidentFilter, IncidentStatus, OnCall, OutboxState, Person,
+    ProviderKind, Service, StatusFilter, TimelineEntry, Urgency,
 };
 
 const INCIDENT_COLUMNS: &str = "i.id, i.account_id, a.name, a.kind, i.provider_id, i.number,
@@ -94,9 +94,19 @@ impl Store {
     pub fn incident_detail(&self, id: Id) -> Result<IncidentDetail> {
         let incident = self.incident_row(id)?;
         let conn = self.conn();
+        // An action that reached the provider comes back in its own log; from then on the
+        // provider's entry stands for it and Tocsin's copy is hidden.
         let mut stmt = conn.prepare_cached(
-            "SELECT id, incident_id, provider_id, kind, at, summary, agent FROM log_entries
-             WHERE incident_id = ?1 ORDER BY at, id",
+            "SELECT l.id, l.incident_id, l.provider_id, l.kind, l.at, l.summary, l.agent,
+                    o.state, o.last_error
+             FROM log_entries l LEFT JOIN outbox o ON o.id = l.outbox_id
+             WHERE l.incident_id = ?1
+               AND NOT (o.state IS 'done' AND EXISTS (
+                   SELECT 1 FROM log_entries p
+                   WHERE p.incident_id = l.incident_id AND p.provider_id IS NOT NULL
+                     AND p.outbox_id IS NULL AND p.kind = l.kind
+                     AND p.at >= strftime('%Y-%m-%dT%H:%M:%fZ', l.at, '-300 seconds')))
+             ORDER BY l.at, l.id",
         )?;
         let rows = stmt.query_map([id], |r| {
             Ok(TimelineEntry {
@@ -107,6 +117,10 @@ impl Store {
                 at: parse_ts(&r.get::<_, String>(4)?).unwrap_or_default(),
                 summary: r.get(5)?,
                 agent: r.get(6)?,
+                outbox_state: r
+                    .get::<_, Option<String>>(7)?
+                    .map(|s| OutboxState::parse(&s)),
+                outbox_error: r.get(8)?,
             })
         })?;
         let timeline = rows.collect::<Result<_, _>>()?;
@@ -117,7 +131,9 @@ impl Store {
     pub fn open_provider_ids(&self, account: Id) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT provider_id FROM incidents WHERE account_id = ?1 AND status != 'resolved'",
+            // A declaration not confirmed yet has no provider id to ask about.
+            "SELECT provider_id FROM incidents WHERE account_id = ?1 AND status != 'resolved'
+               AND provider_id NOT LIKE 'tocsin:%'",
         )?;
         let rows = stmt.query_map([account], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -133,7 +149,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT provider_id, created_at FROM incidents i
-             WHERE account_id = ?1 AND status != 'resolved'
+             WHERE account_id = ?1 AND status != 'resolved' AND provider_id NOT LIKE 'tocsin:%'
                AND NOT EXISTS (SELECT 1 FROM log_entries e WHERE e.incident_id = i.id)
              ORDER BY created_at DESC LIMIT ?2",
         )?;
@@ -158,6 +174,33 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A cached directory entry of the account (`users`, `services` or `priorities`) by
+    /// provider id, then by email (users), then by name ignoring case: what a person types
+    /// to name someone or something.
+    pub fn find_named(&self, table: Directory, account: Id, key: &str) -> Result<String> {
+        let key = key.trim();
+        let email = if table == Directory::Users {
+            "email"
+        } else {
+            "NULL"
+        };
+        let sql = format!(
+            "SELECT provider_id FROM {table} WHERE account_id = ?1
+               AND (provider_id = ?2 OR {email} = ?2 COLLATE NOCASE OR name = ?2 COLLATE NOCASE)
+             ORDER BY provider_id = ?2 DESC LIMIT 1",
+            table = table.as_str()
+        );
+        let conn = self.conn();
+        conn.query_row(&sql, rusqlite::params![account, key], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "no {} `{key}` in this account's cached directory",
+                    table.singular()
+                ))
+            })
     }
 
     /// Who is on call right now, per escalation policy and level.
@@ -427,5 +470,31 @@ mod tests {
             "resolved high",
         ];
         assert_eq!(titles, expected);
+    }
+}
+
+/// The cached directories a name can be looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directory {
+    Users,
+    Services,
+    Priorities,
+}
+
+impl Directory {
+    fn as_str(self) -> &'static str {
+        match self {
+            Directory::Users => "users",
+            Directory::Services => "services",
+            Directory::Priorities => "priorities",
+        }
+    }
+
+    fn singular(self) -> &'static str {
+        match self {
+            Directory::Users => "user",
+            Directory::Services => "service",
+            Directory::Priorities => "priority",
+        }
     }
 }

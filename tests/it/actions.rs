@@ -1,5 +1,5 @@
-//! Acting on incidents from the CLI: applied at once in the local workspace; refused, with
-//! nothing changed, where write-back to the provider is not available yet.
+//! Acting on incidents from the CLI in the local workspace, where actions apply at once (the
+//! outbox tests cover providers).
 
 use crate::support::Cli;
 

@@ -157,3 +157,75 @@ fn a_url_that_is_not_an_alertmanager_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is this URL an Alertmanager?"), "{stderr}");
 }
+
+/// Silences in `state` (active, expired, pending).
+fn silences_in(am: &Alertmanager, state: &str) -> Vec<serde_json::Value> {
+    let all = am.silences();
+    all.into_iter()
+        .filter(|s| s["status"]["state"] == state)
+        .collect()
+}
+
+#[test]
+fn acknowledging_silences_the_alert_and_resolving_lifts_the_silence() {
+    let am = Alertmanager::start();
+    let cli = Cli::with_alertmanager(&am.url);
+    am.post(json!([alert("DiskFull", "critical", None)]));
+    cli.ok(&["sync", "--once"]);
+    let id = cli.json(&["incidents", "--json"])["incidents"][0]["id"].to_string();
+
+    let out = cli.ok(&["ack", &id]);
+    assert!(out.contains("sent to `am`"), "{out}");
+    let active = silences_in(&am, "active");
+    assert_eq!(active.len(), 1, "{active:?}");
+    let silence = &active[0];
+    assert!(silence["comment"].as_str().unwrap().contains("Tocsin"));
+    let matchers = silence["matchers"].as_array().unwrap();
+    assert_eq!(matchers.len(), 4, "every label, exactly: {matchers:?}");
+    assert!(matchers.iter().all(|m| m["isRegex"] == false));
+
+    // Alertmanager now reports the alert suppressed: still acknowledged after a pass.
+    cli.ok(&["sync", "--once"]);
+    let shown = cli.json(&["incident", "show", &id, "--json"]);
+    assert_eq!(shown["incident"]["status"], "acknowledged");
+
+    let out = cli.ok(&["resolve", &id]);
+    assert!(out.contains("sent to `am`"), "{out}");
+    assert!(silences_in(&am, "active").is_empty());
+    assert_eq!(silences_in(&am, "expired").len(), 1);
+    cli.ok(&["sync", "--once"]);
+    let shown = cli.json(&["incident", "show", &id, "--json"]);
+    assert_eq!(
+        shown["incident"]["status"], "triggered",
+        "the alert still fires"
+    );
+}
+
+#[test]
+fn an_acknowledgement_killed_after_sending_makes_one_silence() {
+    let am = Alertmanager::start();
+    let cli = Cli::with_alertmanager(&am.url);
+    am.post(json!([alert("DiskFull", "critical", None)]));
+    cli.ok(&["sync", "--once"]);
+    let id = cli.json(&["incidents", "--json"])["incidents"][0]["id"].to_string();
+
+    let mut child = cli
+        .command()
+        .args(["ack", &id])
+        .env("TOCSIN_FAILPOINT", "outbox-after-send")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    crate::support::wait_for(std::time::Duration::from_secs(20), "the silence", || {
+        (am.silences().len() == 1).then_some(())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    cli.ok(&["sync", "--once"]);
+    assert_eq!(am.silences().len(), 1, "the resend found the first silence");
+    let outbox = cli.json(&["outbox", "--json"]);
+    assert_eq!(outbox["outbox"][0]["state"], "done", "{outbox}");
+}

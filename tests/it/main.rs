@@ -4,6 +4,7 @@
 mod actions;
 mod alertmanager;
 mod crash;
+mod outbox;
 mod pagerduty;
 mod paging;
 mod secrets;

@@ -501,18 +501,19 @@ async fn a_replaced_token_resumes_sync_without_paging_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn acting_on_a_provider_incident_is_refused_until_write_back_exists() {
+async fn a_refused_action_on_a_provider_incident_changes_and_queues_nothing() {
     let (_fake, t) = synced_once("TOCSIN_IT_PD_ACT").await;
     let id = t.all()[0].id;
     let before = t.tocsin.incident(id).unwrap();
 
     let err = t
         .tocsin
-        .act(id, &tocsin::model::Action::Acknowledge)
+        .act(id, &tocsin::model::Action::Escalate { level: 0 })
         .unwrap_err();
     assert_eq!(err.code(), "invalid");
-    assert!(err.to_string().contains("use the provider"), "{err}");
+    assert!(err.to_string().contains("levels start at 1"), "{err}");
     assert_eq!(t.tocsin.incident(id).unwrap(), before);
+    assert!(t.tocsin.outbox().unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -179,6 +179,17 @@ impl Alertmanager {
         am
     }
 
+    /// The silences Alertmanager holds, expired ones included.
+    pub fn silences(&self) -> Vec<serde_json::Value> {
+        let out = Command::new("curl")
+            .args(["-sf", &format!("{}/api/v2/silences", self.url)])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "reading silences failed: {out:?}");
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array().cloned().unwrap_or_default()
+    }
+
     /// Posts alerts as Prometheus would (a JSON array).
     pub fn post(&self, alerts: serde_json::Value) {
         let out = Command::new("curl")

@@ -1,0 +1,302 @@
+//! Sending the outbox: each account's queue is drained in order, one entry at a time, by
+//! whichever Tocsin process gets there first (the window, `watch`, or the CLI right after an
+//! action). What a send's outcome means for the entry is decided here.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::error::{Error, Result};
+use crate::model::{Account, OutboxState, ProviderKind};
+use crate::provider::alertmanager::Alertmanager;
+use crate::provider::http::{jitter, RetryPolicy};
+use crate::provider::pagerduty::{self, PagerDuty};
+use crate::provider::pagerduty_write::Acting;
+use crate::provider::Delivery;
+use crate::store::outbox::{Claimed, Finish};
+use crate::{secrets, Tocsin};
+
+/// The first wait after a failed send; it doubles per attempt up to [`MAX_RETRY_DELAY`].
+const FIRST_RETRY_DELAY: Duration = Duration::from_secs(2);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
+
+/// Accounts being drained in this process, by database file and account id: one sender per
+/// account, so an entry is never claimed twice by the same process (claims only guard between
+/// processes, by process id).
+static DRAINING: Mutex<Option<HashSet<(PathBuf, i64)>>> = Mutex::new(None);
+
+/// What one drain did, for logs and the CLI.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    pub sent: usize,
+    pub refused: usize,
+    /// Set when the queue stopped on an entry that will be retried: why.
+    pub waiting: Option<String>,
+}
+
+/// Sends the account's due entries in order until the queue is empty or its head must wait.
+/// Returns at once (with an empty report) when this process is draining the account already.
+pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
+    let key = (tocsin.store().path().to_path_buf(), account.id);
+    let Some(_guard) = DrainGuard::take(key) else {
+        return Ok(DrainReport::default());
+    };
+    let mut report = DrainReport::default();
+    let mut writer = None;
+
+    while let Some(entry) = tocsin.store().claim_next(account.id, Utc::now())? {
+        if writer.is_none() {
+            match Writer::for_account(account) {
+                Ok(w) => writer = Some(w),
+                Err(e) => {
+                    settle(tocsin, &entry, Err(e), &mut report)?;
+                    break;
+                }
+            }
+        }
+        let sent = match &writer {
+            Some(w) => w.deliver(tocsin, account, &entry).await,
+            None => unreachable!("the writer was just made"),
+        };
+        failpoint("outbox-after-send");
+        let retrying = settle(tocsin, &entry, sent, &mut report)?;
+        if retrying {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// Test hook: when `TOCSIN_FAILPOINT` names this point, the process stops here for a minute,
+/// so a crash test can `kill -9` it at exactly this moment. Unset, it costs one lookup.
+pub fn failpoint(name: &str) {
+    if std::env::var("TOCSIN_FAILPOINT").is_ok_and(|v| v == name) {
+        tracing::warn!(name, "stopped at a failpoint");
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+/// Records one outcome; returns true when the entry will be retried (the queue waits).
+fn settle(
+    tocsin: &Tocsin,
+    entry: &Claimed,
+    sent: Result<Delivery>,
+    report: &mut DrainReport,
+) -> Result<bool> {
+    let store = tocsin.store();
+    match sent {
+        Ok(Delivery::Done { result, incident }) => {
+            let finish = Finish::Done {
+                result,
+                incident: incident.as_ref(),
+            };
+            store.finish(entry, finish)?;
+            tracing::info!(outbox = entry.id, "write delivered");
+            report.sent += 1;
+            Ok(false)
+        }
+        Ok(Delivery::Conflict { message, incident }) => {
+            tracing::warn!(outbox = entry.id, %message, "write conflicted");
+            let finish = Finish::Refused {
+                state: OutboxState::Conflict,
+                message,
+                code: "conflict",
+                incident: incident.as_ref(),
+            };
+            store.finish(entry, finish)?;
+            report.refused += 1;
+            Ok(false)
+        }
+        Err(error) if retryable(&error) => {
+            let attempts = tocsin.store().outbox_entry(entry.id)?.attempts;
+            let next =
+                Utc::now() + chrono::Duration::from_std(retry_delay(attempts)).unwrap_or_default();
+            tracing::warn!(outbox = entry.id, code = error.code(), %error, "write will be retried");
+            report.waiting = Some(error.to_string());
+            store.finish(
+                entry,
+                Finish::Retry {
+                    error: &error,
+                    next,
+                },
+            )?;
+            Ok(true)
+        }
+        Err(error) => {
+            tracing::warn!(outbox = entry.id, code = error.code(), %error, "write refused");
+            let finish = Finish::Refused {
+                state: OutboxState::Failed,
+                message: format!("not sent: {error}"),
+                code: error.code(),
+                incident: None,
+            };
+            store.finish(entry, finish)?;
+            report.refused += 1;
+            Ok(false)
+        }
+    }
+}
+
+/// Whether sending again later can succeed. A rejected or missing token heals when the
+/// person replaces it, so those wait too; a provider's 4xx answer (other than throttling)
+/// means this write will never be accepted.
+fn retryable(error: &Error) -> bool {
+    match error {
+        Error::Provider { status, .. } => *status >= 500 || *status == 408,
+        Error::Unauthorized { .. } | Error::MissingToken { .. } => true,
+        Error::Invalid(_) | Error::NotFound(_) => false,
+        other => other.is_transient(),
+    }
+}
+
+/// Exponential, capped, with jitter: a queue that failed together does not retry together.
+fn retry_delay(attempts: i64) -> Duration {
+    let exp = FIRST_RETRY_DELAY.saturating_mul(1u32 << attempts.clamp(0, 16));
+    let capped = exp.min(MAX_RETRY_DELAY);
+    capped / 2 + (capped / 2).mul_f64(jitter())
+}
+
+/// A provider client for writes.
+enum Writer {
+    PagerDuty(PagerDuty),
+    Alertmanager(Alertmanager),
+}
+
+impl Writer {
+    fn for_account(account: &Account) -> Result<Writer> {
+        let token = secrets::token(account)?;
+        // One attempt per read inside a send; the outbox retries the whole entry.
+        let retry = RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        };
+        match account.kind {
+            ProviderKind::Pagerduty => {
+                let token = token.ok_or_else(|| Error::MissingToken {
+                    account: account.name.clone(),
+                    message: "PagerDuty needs an API token".into(),
+                })?;
+                let options = pagerduty::Options {
+                    retry,
+                    ..pagerduty::Options::default()
+                };
+                Ok(Writer::PagerDuty(PagerDuty::new(
+                    account.api_url.as_deref(),
+                    &token,
+                    options,
+                )?))
+            }
+            ProviderKind::Alertmanager => {
+                let url = account.api_url.as_deref().ok_or_else(|| {
+                    Error::Invalid(format!("account `{}` has no URL", account.name))
+                })?;
+                Ok(Writer::Alertmanager(Alertmanager::new(
+                    url,
+                    token.as_deref(),
+                    retry,
+                )?))
+            }
+            ProviderKind::Local => Err(Error::Invalid(
+                "the local workspace has nothing to send".into(),
+            )),
+        }
+    }
+
+    async fn deliver(
+        &self,
+        tocsin: &Tocsin,
+        account: &Account,
+        entry: &Claimed,
+    ) -> Result<Delivery> {
+        match self {
+            Writer::PagerDuty(pd) => {
+                // Read the account again: a pass may have learned who I am since.
+                let current = tocsin.store().account(account.id)?;
+                let acting = Acting {
+                    email: current.email,
+                    user_id: current.user_id,
+                };
+                pd.deliver(entry, &acting).await
+            }
+            Writer::Alertmanager(am) => {
+                let incident = match entry.incident_id {
+                    Some(id) => tocsin.store().incident_row(id)?,
+                    None => return Err(Error::Invalid("no alert to act on".into())),
+                };
+                let author = account
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| entry.author.clone());
+                am.deliver(entry, &incident.details["labels"], &author)
+                    .await
+            }
+        }
+    }
+}
+
+/// Marks an account as being drained by this process until dropped.
+struct DrainGuard((PathBuf, i64));
+
+impl DrainGuard {
+    fn take(key: (PathBuf, i64)) -> Option<DrainGuard> {
+        let mut set = DRAINING.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = set.get_or_insert_with(HashSet::new).insert(key.clone());
+        // Built only when taken: a guard dropped here would lock `DRAINING` again.
+        fresh.then(|| DrainGuard(key))
+    }
+}
+
+impl Drop for DrainGuard {
+    fn drop(&mut self) {
+        let mut set = DRAINING.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = set.as_mut() {
+            set.remove(&self.0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_grow_and_stay_capped() {
+        for attempts in 0..40 {
+            let d = retry_delay(attempts);
+            assert!(d <= MAX_RETRY_DELAY, "{d:?}");
+        }
+        assert!(retry_delay(1) < retry_delay(6));
+    }
+
+    #[test]
+    fn client_errors_are_final_and_server_errors_retried() {
+        let provider = |status| Error::Provider {
+            provider: "PagerDuty".into(),
+            status,
+            message: String::new(),
+            api_code: None,
+        };
+        assert!(!retryable(&provider(400)));
+        assert!(!retryable(&provider(403)));
+        assert!(retryable(&provider(503)));
+        assert!(retryable(&Error::Offline {
+            provider: "PagerDuty".into(),
+            message: String::new()
+        }));
+        assert!(!retryable(&Error::Invalid("x".into())));
+    }
+
+    #[test]
+    fn one_drain_per_account_per_process() {
+        let key = |n| (PathBuf::from("/db"), n);
+        let first = DrainGuard::take(key(7)).unwrap();
+        assert!(DrainGuard::take(key(7)).is_none());
+        assert!(DrainGuard::take(key(8)).is_some());
+        assert!(DrainGuard::take((PathBuf::from("/other"), 7)).is_some());
+        drop(first);
+        assert!(DrainGuard::take(key(7)).is_some());
+    }
+}

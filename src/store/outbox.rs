@@ -1,0 +1,501 @@
+//! The durable outbox: writes to providers queued together with their optimistic change to the
+//! cache, claimed strictly in queue order per account, and finished exactly once.
+//!
+//! An entry is `pending` until a sender claims it (`sending`, with its process id and time);
+//! the sender then records the result (`done`, `conflict`, `failed`) or gives it back with a
+//! time for the next attempt. A claim whose process died, or that is older than the lease, is
+//! taken over — and marked as a resend, so the sender first checks whether the provider has it
+//! already. Only the head of an account's queue is ever claimable, so actions reach the
+//! provider in the order the person took them.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use super::actions::{self, apply_in};
+use super::apply::upsert_incidents;
+use super::{parse_ts, ts, Store};
+use crate::error::{Error, Result};
+use crate::model::{
+    Action, Declaration, Id, Incident, OutboxEntry, OutboxState, ProviderKind, Write,
+};
+use crate::provider::IncidentRecord;
+
+/// How long a claim protects an entry from other senders; longer than any one send can take.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(120);
+
+/// Provider id given to a declared incident until the provider has assigned its own.
+pub const PLACEHOLDER_PREFIX: &str = "tocsin:";
+
+/// An entry a sender has claimed and must now finish.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: Id,
+    pub account_id: Id,
+    pub incident_id: Option<Id>,
+    /// The incident's provider id; a placeholder for a declaration.
+    pub incident_provider_id: Option<String>,
+    pub write: Write,
+    pub key: String,
+    pub author: String,
+    pub queued_at: DateTime<Utc>,
+    /// True when an earlier attempt may have reached the provider: check before sending.
+    pub resend: bool,
+    /// What an earlier write for the same incident created (an Alertmanager silence).
+    pub earlier_result: Option<String>,
+}
+
+/// How a send ended.
+#[derive(Debug)]
+pub enum Finish<'a> {
+    /// The provider has it. `result` names what it created; `incident` is the provider's
+    /// view of the incident afterwards, to correct the cache with.
+    Done {
+        result: Option<String>,
+        incident: Option<&'a IncidentRecord>,
+    },
+    /// Try again at `next` (offline, throttled, a server error).
+    Retry {
+        error: &'a Error,
+        next: DateTime<Utc>,
+    },
+    /// The provider refused it for good; the cache is corrected from `incident`.
+    Refused {
+        state: OutboxState,
+        message: String,
+        code: &'a str,
+        incident: Option<&'a IncidentRecord>,
+    },
+}
+
+impl Store {
+    /// Applies `action` to the cached incident and queues it for the provider, in one
+    /// transaction: either both happen or neither.
+    pub fn enqueue_action(&self, incident_id: Id, action: &Action, by: &str) -> Result<Id> {
+        let incident = self.incident_row(incident_id)?;
+        actions::check(&incident, action)?;
+
+        let write = Write::Act {
+            action: action.clone(),
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id = insert_entry(&tx, incident.account_id, Some(incident_id), &write, by)?;
+        apply_in(&tx, &incident, action, by, Some(id))?;
+        tx.commit()?;
+        tracing::info!(
+            outbox = id,
+            incident = incident_id,
+            action = action.verb(),
+            "queued"
+        );
+        Ok(id)
+    }
+
+    /// Queues a new incident for the provider and caches it at once under a placeholder id,
+    /// so the person can work on it (roles, checklist, notes) before the provider answers.
+    pub fn enqueue_declaration(
+        &self,
+        account_id: Id,
+        declaration: &Declaration,
+        by: &str,
+    ) -> Result<(Id, Id)> {
+        let write = Write::Declare {
+            declaration: declaration.clone(),
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id = insert_entry(&tx, account_id, None, &write, by)?;
+        let key: String = tx.query_row(
+            "SELECT idempotency_key FROM outbox WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        let incident_id = insert_placeholder(&tx, account_id, declaration, &key, by, id)?;
+        tx.execute(
+            "UPDATE outbox SET incident_id = ?2 WHERE id = ?1",
+            params![id, incident_id],
+        )?;
+        tx.commit()?;
+        tracing::info!(outbox = id, incident = incident_id, "declaration queued");
+        Ok((id, incident_id))
+    }
+
+    /// Claims the head of the account's queue if it is due: pending and past its back-off,
+    /// or left `sending` by a process that died or overran its lease. Later entries wait for
+    /// the head, which keeps the provider's order the person's order.
+    pub fn claim_next(&self, account_id: Id, now: DateTime<Utc>) -> Result<Option<Claimed>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let head = tx
+            .query_row(
+                "SELECT o.id, o.state, o.next_attempt_at, o.claimed_at, o.claimed_by,
+                        o.attempts
+                 FROM outbox o WHERE o.account_id = ?1 AND o.state IN ('pending', 'sending')
+                 ORDER BY o.id LIMIT 1",
+                [account_id],
+                |r| {
+                    Ok(Head {
+                        id: r.get(0)?,
+                        state: OutboxState::parse(&r.get::<_, String>(1)?),
+                        next_attempt_at: r.get::<_, Option<String>>(2)?,
+                        claimed_at: r.get::<_, Option<String>>(3)?,
+                        claimed_by: r.get::<_, Option<u32>>(4)?,
+                        attempts: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?;
+        let Some(head) = head.filter(|h| h.claimable(now)) else {
+            return Ok(None);
+        };
+
+        tx.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2,
+                    claimed_by = ?3
+             WHERE id = ?1",
+            params![head.id, ts(now), std::process::id()],
+        )?;
+        let claimed = claimed_row(&tx, head.id, head.attempts > 0)?;
+        tx.commit()?;
+        Ok(Some(claimed))
+    }
+
+    /// Records how a send ended, correcting the cache from the provider's view when it gave
+    /// one, in one transaction.
+    pub fn finish(&self, entry: &Claimed, finish: Finish<'_>) -> Result<()> {
+        let now = ts(Utc::now());
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+
+        match &finish {
+            Finish::Done { result, .. } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'done', finished_at = ?2, result = ?3,
+                            last_error = NULL, last_error_code = NULL, claimed_by = NULL
+                     WHERE id = ?1",
+                    params![entry.id, now, result],
+                )?;
+            }
+            Finish::Retry { error, next } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'pending', next_attempt_at = ?2,
+                            last_error = ?3, last_error_code = ?4, claimed_by = NULL
+                     WHERE id = ?1",
+                    params![entry.id, ts(*next), error.to_string(), error.code()],
+                )?;
+            }
+            Finish::Refused {
+                state,
+                message,
+                code,
+                ..
+            } => {
+                tx.execute(
+                    "UPDATE outbox SET state = ?2, finished_at = ?3, last_error = ?4,
+                            last_error_code = ?5, claimed_by = NULL
+                     WHERE id = ?1",
+                    params![entry.id, state.as_str(), now, message, code],
+                )?;
+            }
+        }
+
+        let incident = match &finish {
+            Finish::Done { incident, .. } | Finish::Refused { incident, .. } => *incident,
+            Finish::Retry { .. } => None,
+        };
+        if let Some(record) = incident {
+            adopt_provider_id(&tx, entry, record)?;
+            upsert_incidents(&tx, entry.account_id, std::slice::from_ref(record))?;
+        }
+        overlay_unfinished(&tx, entry.account_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Makes every waiting entry of the account due now: after the token was replaced, or
+    /// when the person asks to sync.
+    pub fn outbox_retry_now(&self, account_id: Option<Id>) -> Result<usize> {
+        let changed = self.conn().execute(
+            "UPDATE outbox SET next_attempt_at = NULL
+             WHERE state = 'pending' AND (?1 IS NULL OR account_id = ?1)",
+            params![account_id],
+        )?;
+        Ok(changed)
+    }
+
+    /// Accounts with something waiting to be sent.
+    pub fn outbox_accounts(&self) -> Result<Vec<Id>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT account_id FROM outbox WHERE state IN ('pending', 'sending')",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Unfinished entries and those finished in the last day, newest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        let since = ts(Utc::now() - chrono::Duration::days(1));
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.id, o.account_id, a.name, o.incident_id, i.title, o.write, o.state,
+                    o.attempts, o.queued_at, o.next_attempt_at, o.finished_at, o.last_error,
+                    o.last_error_code
+             FROM outbox o JOIN accounts a ON a.id = o.account_id
+             LEFT JOIN incidents i ON i.id = o.incident_id
+             WHERE o.state IN ('pending', 'sending') OR o.finished_at >= ?1
+             ORDER BY o.id DESC LIMIT 500",
+        )?;
+        let rows = stmt.query_map([since], entry_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One entry by id.
+    pub fn outbox_entry(&self, id: Id) -> Result<OutboxEntry> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT o.id, o.account_id, a.name, o.incident_id, i.title, o.write, o.state,
+                    o.attempts, o.queued_at, o.next_attempt_at, o.finished_at, o.last_error,
+                    o.last_error_code
+             FROM outbox o JOIN accounts a ON a.id = o.account_id
+             LEFT JOIN incidents i ON i.id = o.incident_id
+             WHERE o.id = ?1",
+            [id],
+            entry_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("outbox entry {id}")))
+    }
+}
+
+/// The head of a queue, enough to decide whether it can be claimed.
+struct Head {
+    id: Id,
+    state: OutboxState,
+    next_attempt_at: Option<String>,
+    claimed_at: Option<String>,
+    claimed_by: Option<u32>,
+    attempts: i64,
+}
+
+impl Head {
+    fn claimable(&self, now: DateTime<Utc>) -> bool {
+        match self.state {
+            OutboxState::Pending => self
+                .next_attempt_at
+                .as_deref()
+                .and_then(parse_ts)
+                .is_none_or(|next| next <= now),
+            OutboxState::Sending => {
+                let lease = chrono::Duration::from_std(CLAIM_LEASE).unwrap_or_default();
+                let overran = self
+                    .claimed_at
+                    .as_deref()
+                    .and_then(parse_ts)
+                    .is_none_or(|at| at + lease <= now);
+                overran || self.claimed_by.is_none_or(|pid| !process_alive(pid))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether a process is still running. Where that cannot be told, it is assumed to be, and
+/// only the lease frees its claim.
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        return std::path::Path::new(&format!("/proc/{pid}")).exists();
+    }
+    true
+}
+
+fn insert_entry(
+    tx: &Transaction<'_>,
+    account_id: Id,
+    incident_id: Option<Id>,
+    write: &Write,
+    by: &str,
+) -> Result<Id> {
+    let body = serde_json::to_string(write).map_err(|e| Error::Invalid(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO outbox (account_id, incident_id, write, idempotency_key, author, queued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![account_id, incident_id, body, new_key(), by, ts(Utc::now())],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// A key unique to this entry across machines: time, process and a random part.
+fn new_key() -> String {
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let random = (crate::provider::http::jitter() * u64::MAX as f64) as u64;
+    format!("{nanos:x}{:x}{random:016x}", std::process::id())
+}
+
+fn insert_placeholder(
+    tx: &Transaction<'_>,
+    account_id: Id,
+    d: &Declaration,
+    key: &str,
+    by: &str,
+    outbox_id: Id,
+) -> Result<Id> {
+    let now = ts(Utc::now());
+    let urgency = d.urgency.unwrap_or(if d.severity <= 2 {
+        crate::model::Urgency::High
+    } else {
+        crate::model::Urgency::Low
+    });
+    tx.execute(
+        "INSERT INTO incidents (account_id, provider_id, title, status, urgency, severity,
+             service_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'triggered', ?4, ?5, ?6, ?7, ?7)",
+        params![
+            account_id,
+            format!("{PLACEHOLDER_PREFIX}{key}"),
+            d.title,
+            urgency.as_str(),
+            d.severity,
+            d.service_id,
+            now
+        ],
+    )?;
+    let incident_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO log_entries (incident_id, kind, at, summary, agent, outbox_id)
+         VALUES (?1, 'declare', ?2, ?3, ?4, ?5)",
+        params![
+            incident_id,
+            now,
+            format!("Declared SEV-{} by {by}", d.severity),
+            by,
+            outbox_id
+        ],
+    )?;
+    Ok(incident_id)
+}
+
+/// When a declaration lands, its placeholder row takes the provider's id. A sync pass may have
+/// cached the new incident already under that id; its rows move over and it goes, so the
+/// person's incident (with everything done on it meanwhile) is the one that stays.
+fn adopt_provider_id(tx: &Transaction<'_>, entry: &Claimed, record: &IncidentRecord) -> Result<()> {
+    let Some(placeholder) = entry.incident_id else {
+        return Ok(());
+    };
+    let is_placeholder = entry
+        .incident_provider_id
+        .as_deref()
+        .is_some_and(|p| p.starts_with(PLACEHOLDER_PREFIX));
+    if !is_placeholder {
+        return Ok(());
+    }
+    let synced: Option<Id> = tx
+        .query_row(
+            "SELECT id FROM incidents WHERE account_id = ?1 AND provider_id = ?2",
+            params![entry.account_id, record.provider_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(synced) = synced.filter(|s| *s != placeholder) {
+        tx.execute(
+            "UPDATE OR IGNORE log_entries SET incident_id = ?2 WHERE incident_id = ?1",
+            params![synced, placeholder],
+        )?;
+        tx.execute("DELETE FROM incidents WHERE id = ?1", [synced])?;
+    }
+    tx.execute(
+        "UPDATE incidents SET provider_id = ?2 WHERE id = ?1",
+        params![placeholder, record.provider_id],
+    )?;
+    Ok(())
+}
+
+fn claimed_row(tx: &Transaction<'_>, id: Id, resend: bool) -> Result<Claimed> {
+    let claimed = tx.query_row(
+        "SELECT o.id, o.account_id, o.incident_id, i.provider_id, o.write, o.idempotency_key,
+                o.author, o.queued_at,
+                (SELECT e.result FROM outbox e WHERE e.incident_id = o.incident_id
+                   AND e.id < o.id AND e.state = 'done' AND e.result IS NOT NULL
+                 ORDER BY e.id DESC LIMIT 1)
+         FROM outbox o LEFT JOIN incidents i ON i.id = o.incident_id WHERE o.id = ?1",
+        [id],
+        |r| {
+            Ok(Claimed {
+                id: r.get(0)?,
+                account_id: r.get(1)?,
+                incident_id: r.get(2)?,
+                incident_provider_id: r.get(3)?,
+                write: parse_write(&r.get::<_, String>(4)?),
+                key: r.get(5)?,
+                author: r.get(6)?,
+                queued_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
+                resend,
+                earlier_result: r.get(8)?,
+            })
+        },
+    )?;
+    Ok(claimed)
+}
+
+/// Re-applies the cache changes of every unfinished entry of the account, in queue order, so
+/// that a sync pass (or a provider answer) older than those actions does not undo them on
+/// screen. Timeline entries are not written again.
+pub(crate) fn overlay_unfinished(tx: &Transaction<'_>, account_id: Id) -> Result<()> {
+    let pending: Vec<(Id, String, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT o.incident_id, a.kind, o.write FROM outbox o
+             JOIN accounts a ON a.id = o.account_id
+             WHERE o.account_id = ?1 AND o.state IN ('pending', 'sending')
+               AND o.incident_id IS NOT NULL
+             ORDER BY o.id",
+        )?;
+        let rows = stmt.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let now = ts(Utc::now());
+    for (incident_id, kind, write) in pending {
+        if let Write::Act { action } = parse_write(&write) {
+            let provider = ProviderKind::parse(&kind).unwrap_or(ProviderKind::Local);
+            actions::effect(tx, incident_id, provider, &action, &now)?;
+        }
+    }
+    Ok(())
+}
+
+/// An entry's write. A row this build cannot read (written by a newer Tocsin) becomes a note
+/// that says so rather than failing the whole queue.
+fn parse_write(text: &str) -> Write {
+    serde_json::from_str(text).unwrap_or_else(|_| Write::Act {
+        action: Action::Note {
+            text: "(an action this version of Tocsin cannot read)".into(),
+        },
+    })
+}
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        account_name: r.get(2)?,
+        incident_id: r.get(3)?,
+        incident_title: r.get(4)?,
+        write: parse_write(&r.get::<_, String>(5)?),
+        state: OutboxState::parse(&r.get::<_, String>(6)?),
+        attempts: r.get(7)?,
+        queued_at: parse_ts(&r.get::<_, String>(8)?).unwrap_or_default(),
+        next_attempt_at: r.get::<_, Option<String>>(9)?.as_deref().and_then(parse_ts),
+        finished_at: r
+            .get::<_, Option<String>>(10)?
+            .as_deref()
+            .and_then(parse_ts),
+        last_error: r.get(11)?,
+        last_error_code: r.get(12)?,
+    })
+}
+
+/// Whether the cached incident is a declaration the provider has not confirmed yet.
+pub fn is_placeholder(incident: &Incident) -> bool {
+    incident.provider_id.starts_with(PLACEHOLDER_PREFIX)
+}

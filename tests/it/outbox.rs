@@ -1,0 +1,456 @@
+//! Write-back through the outbox against the PagerDuty fake: actions arrive in order with the
+//! right `From`, wait out an outage and replay in order, never reopen an incident resolved
+//! elsewhere, and — with the process killed between queueing and sending, or between sending
+//! and recording — still arrive exactly once.
+
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tocsin::model::{
+    Action, Declaration, IncidentStatus, OutboxState, ProviderKind, TokenSource, Urgency,
+};
+use tocsin::paging::RecordingNotifier;
+use tocsin::sync::{Engine, EngineConfig};
+use tocsin::{NewAccount, Tocsin};
+use tocsin_fakes::{FailureKind, NewIncident, PagerDutyFake, TokenKind};
+
+use crate::support::{open_db, wait_for, Cli};
+
+const USER_TOKEN: &str = "u+outbox-user-token";
+const ACCOUNT_TOKEN: &str = "a+outbox-account-token";
+const ME: &str = "PUSER01";
+const EMAIL: &str = "ada@example.com";
+
+async fn fake() -> PagerDutyFake {
+    let fake = PagerDutyFake::start().await;
+    let s = fake.state();
+    s.add_user(ME, "Ada Responder", EMAIL);
+    s.add_user("PUSER02", "Grace Backup", "grace@example.com");
+    s.set_token(USER_TOKEN, TokenKind::User { user_id: ME.into() });
+    s.set_token(ACCOUNT_TOKEN, TokenKind::Account);
+    s.add_service("PSVC01", "Checkout API");
+    s.add_priority("PPRIO1", "P1");
+    s.add_escalation_policy("PPOL01", "Checkout", vec![(30, vec![ME.into()])]);
+    s.add_incident(NewIncident {
+        id: "PINC001".into(),
+        title: "Checkout 500s".into(),
+        assignee_ids: vec![ME.into()],
+        escalation_policy_id: "PPOL01".into(),
+        ..NewIncident::default()
+    });
+    fake
+}
+
+struct Setup {
+    tocsin: Arc<Tocsin>,
+    engine: Engine,
+    _dir: tempfile::TempDir,
+}
+
+/// A core with one PagerDuty account using `token` (from the variable `var`).
+fn setup(url: &str, var: &str, token: &str, email: Option<&str>) -> Setup {
+    std::env::set_var(var, token);
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = Arc::new(Tocsin::open(dir.path()).unwrap());
+    let new = NewAccount {
+        name: "pd".into(),
+        kind: ProviderKind::Pagerduty,
+        api_url: Some(url.into()),
+        token: TokenSource::Env { var: var.into() },
+        email: email.map(Into::into),
+    };
+    tocsin.add_account(new, None).unwrap();
+    let config = EngineConfig {
+        raise_pages: false,
+        ..EngineConfig::default()
+    };
+    let notifier = Arc::new(RecordingNotifier::default());
+    let engine = Engine::with_config(tocsin.clone(), notifier, config);
+    Setup {
+        tocsin,
+        engine,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    async fn sync(&self) {
+        for (_, result) in self.engine.sync_once(None).await.unwrap() {
+            result.unwrap();
+        }
+    }
+
+    fn incident(&self) -> i64 {
+        self.tocsin.store().find_incident("PINC001").unwrap()
+    }
+
+    fn status(&self) -> IncidentStatus {
+        self.tocsin
+            .store()
+            .incident_row(self.incident())
+            .unwrap()
+            .status
+    }
+
+    async fn send(&self) {
+        self.tocsin.send_outbox(None).await.unwrap();
+    }
+
+    fn states(&self) -> Vec<OutboxState> {
+        let mut entries = self.tocsin.outbox().unwrap();
+        entries.sort_by_key(|e| e.id);
+        entries.iter().map(|e| e.state).collect()
+    }
+}
+
+/// The API writes the fake received, as `METHOD path`, in arrival order.
+fn writes(fake: &PagerDutyFake) -> Vec<String> {
+    fake.state()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_action_reaches_pagerduty_in_order_with_from() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_ALL", ACCOUNT_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let id = s.incident();
+
+    let actions = [
+        Action::Acknowledge,
+        Action::Note {
+            text: "Rolled back 4f2a".into(),
+        },
+        Action::Snooze { minutes: 30 },
+        Action::SetUrgency {
+            urgency: Urgency::Low,
+        },
+        Action::SetPriority {
+            priority_id: "PPRIO1".into(),
+        },
+        Action::Reassign {
+            user_id: "PUSER02".into(),
+        },
+        Action::Escalate { level: 2 },
+        Action::Resolve,
+    ];
+    fake.state().clear_request_log();
+    for action in &actions {
+        s.tocsin.act(id, action).unwrap();
+    }
+    assert_eq!(s.status(), IncidentStatus::Resolved, "applied at once");
+    s.send().await;
+
+    assert!(
+        s.states().iter().all(|st| *st == OutboxState::Done),
+        "{:?}",
+        s.states()
+    );
+    let put = "PUT /incidents/PINC001".to_string();
+    let expected = vec![
+        put.clone(),
+        "POST /incidents/PINC001/notes".into(),
+        "POST /incidents/PINC001/snooze".into(),
+        put.clone(),
+        put.clone(),
+        put.clone(),
+        put.clone(),
+        put,
+    ];
+    assert_eq!(writes(&fake), expected);
+    let log = fake.state().request_log();
+    let froms: Vec<_> = log
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| r.from.clone())
+        .collect();
+    assert!(
+        froms.iter().all(|f| f.as_deref() == Some(EMAIL)),
+        "{froms:?}"
+    );
+
+    let remote = fake.state().incident("PINC001").unwrap();
+    assert_eq!(remote.status, "resolved");
+    assert_eq!(remote.urgency, "low");
+    assert_eq!(remote.priority.unwrap().0, "PPRIO1");
+    assert_eq!(fake.state().notes("PINC001").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn actions_taken_during_an_outage_replay_in_order_afterwards() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_OUTAGE", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let id = s.incident();
+    fake.state().clear_request_log();
+    fake.state()
+        .fail_next(10_000, FailureKind::ServerError(503));
+
+    s.tocsin.act(id, &Action::Acknowledge).unwrap();
+    let note = Action::Note {
+        text: "Paging the database team".into(),
+    };
+    s.tocsin.act(id, &note).unwrap();
+    s.tocsin.act(id, &Action::Resolve).unwrap();
+    s.send().await;
+    assert_eq!(
+        s.states(),
+        [
+            OutboxState::Pending,
+            OutboxState::Pending,
+            OutboxState::Pending
+        ]
+    );
+    assert!(
+        writes(&fake).is_empty(),
+        "nothing got through: {:?}",
+        writes(&fake)
+    );
+
+    // Back online: a sync pass that reads the provider before it has the actions must not
+    // undo them on screen.
+    fake.state().clear_failures();
+    s.sync().await;
+    assert_eq!(s.status(), IncidentStatus::Resolved);
+
+    s.tocsin.store().outbox_retry_now(None).unwrap();
+    s.send().await;
+    assert_eq!(s.states(), [OutboxState::Done; 3]);
+    assert_eq!(
+        writes(&fake),
+        [
+            "PUT /incidents/PINC001",
+            "POST /incidents/PINC001/notes",
+            "PUT /incidents/PINC001"
+        ]
+    );
+    assert_eq!(fake.state().incident("PINC001").unwrap().status, "resolved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ack_queued_offline_never_reopens_an_incident_resolved_elsewhere() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_CONFLICT", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let id = s.incident();
+    fake.state()
+        .fail_next(10_000, FailureKind::ServerError(503));
+    s.tocsin.act(id, &Action::Acknowledge).unwrap();
+    s.send().await;
+
+    // Someone else resolves it while this laptop is offline.
+    fake.state()
+        .update_incident("PINC001", |i| i.status = "resolved".into());
+    fake.state().clear_failures();
+    fake.state().clear_request_log();
+    s.tocsin.store().outbox_retry_now(None).unwrap();
+    s.send().await;
+
+    let entry = &s.tocsin.outbox().unwrap()[0];
+    assert_eq!(entry.state, OutboxState::Conflict);
+    let message = entry.last_error.clone().unwrap();
+    assert!(message.contains("was resolved at PagerDuty"), "{message}");
+    assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+    assert_eq!(fake.state().incident("PINC001").unwrap().status, "resolved");
+    assert_eq!(
+        s.status(),
+        IncidentStatus::Resolved,
+        "the cache is corrected"
+    );
+
+    let timeline = s.tocsin.incident(id).unwrap().timeline;
+    let mine = timeline.iter().find(|e| e.outbox_state.is_some()).unwrap();
+    assert_eq!(mine.outbox_state, Some(OutboxState::Conflict));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_without_from_is_refused_clearly_and_undone_by_the_next_pass() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_NOFROM", ACCOUNT_TOKEN, None);
+    // An account-level key cannot say who "me" is; give the sync an identity another way.
+    let account = s
+        .tocsin
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "pd");
+    s.tocsin
+        .store()
+        .set_me(account.unwrap().id, ME, None)
+        .unwrap();
+    s.sync().await;
+    let id = s.incident();
+    fake.state().clear_request_log();
+
+    s.tocsin.act(id, &Action::Acknowledge).unwrap();
+    s.send().await;
+    let entry = &s.tocsin.outbox().unwrap()[0];
+    assert_eq!(entry.state, OutboxState::Failed);
+    assert!(entry.last_error.as_deref().unwrap().contains("From header"));
+    assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+
+    s.sync().await;
+    assert_eq!(s.status(), IncidentStatus::Triggered);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declaration_opens_one_incident_that_the_cache_adopts() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_DECLARE", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let account = s.tocsin.store().account_by_name("pd").unwrap();
+    let declaration = Declaration {
+        title: "Payments failing".into(),
+        severity: 1,
+        service_id: Some("PSVC01".into()),
+        urgency: None,
+        details: Some("Card auth errors at 40%".into()),
+    };
+    let placeholder = s.tocsin.declare(account.id, &declaration).unwrap();
+    assert!(placeholder.provider_id.starts_with("tocsin:"));
+    assert_eq!(placeholder.severity, Some(1));
+
+    s.send().await;
+    s.sync().await;
+    let remote: Vec<_> = fake
+        .state()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/incidents")
+        .collect();
+    assert_eq!(remote.len(), 1);
+    let cached = s.tocsin.store().incident_row(placeholder.id).unwrap();
+    assert!(
+        !cached.provider_id.starts_with("tocsin:"),
+        "{}",
+        cached.provider_id
+    );
+    assert_eq!(cached.severity, Some(1), "what was set locally stays");
+    let same_title = s
+        .tocsin
+        .incidents(&tocsin::model::IncidentFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.title == "Payments failing")
+        .count();
+    assert_eq!(same_title, 1);
+}
+
+/// Starts `tocsin args…` stopped at `failpoint`, waits for `reached`, then kills it with -9.
+fn kill_at(cli: &Cli, args: &[&str], failpoint: &str, reached: impl FnMut() -> Option<()>) {
+    let mut child: Child = cli
+        .command()
+        .args(args)
+        .env("TOCSIN_FAILPOINT", failpoint)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(Duration::from_secs(20), failpoint, reached);
+    // The failpoint logs before it sleeps; a moment more makes sure it is sleeping.
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn outbox_state(cli: &Cli) -> Option<String> {
+    let db = open_db(&cli.db_path());
+    db.query_row(
+        "SELECT state FROM outbox ORDER BY id DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_killed_between_queueing_and_sending_is_sent_once_later() {
+    let fake = fake().await;
+    let url = fake.url();
+    let handle = fake.state();
+    tokio::task::spawn_blocking(move || {
+        let cli = Cli::with_pagerduty(&url, USER_TOKEN);
+        cli.ok(&["sync", "--once"]);
+        let note = ["note", "PINC001", "Rolled back 4f2a"];
+        kill_at(&cli, &note, "outbox-after-queue", || {
+            (outbox_state(&cli).as_deref() == Some("pending")).then_some(())
+        });
+        assert!(handle.notes("PINC001").is_empty());
+
+        cli.ok(&["sync", "--once"]);
+        assert_eq!(handle.notes("PINC001").len(), 1);
+        assert_eq!(outbox_state(&cli).as_deref(), Some("done"));
+        cli.ok(&["sync", "--once"]);
+        assert_eq!(handle.notes("PINC001").len(), 1);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_killed_between_sending_and_recording_is_not_sent_twice() {
+    let fake = fake().await;
+    let url = fake.url();
+    let handle = fake.state();
+    tokio::task::spawn_blocking(move || {
+        let cli = Cli::with_pagerduty(&url, USER_TOKEN);
+        cli.ok(&["sync", "--once"]);
+        let note = ["note", "PINC001", "Failing over to eu-west"];
+        kill_at(&cli, &note, "outbox-after-send", || {
+            (handle.notes("PINC001").len() == 1).then_some(())
+        });
+        assert_eq!(outbox_state(&cli).as_deref(), Some("sending"));
+
+        cli.ok(&["sync", "--once"]);
+        assert_eq!(outbox_state(&cli).as_deref(), Some("done"));
+        assert_eq!(
+            handle.notes("PINC001").len(),
+            1,
+            "the resend found the first note"
+        );
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declaration_killed_between_sending_and_recording_opens_one_incident() {
+    let fake = fake().await;
+    let url = fake.url();
+    let handle = fake.state();
+    tokio::task::spawn_blocking(move || {
+        let cli = Cli::with_pagerduty(&url, USER_TOKEN);
+        cli.ok(&["sync", "--once"]);
+        let count = || {
+            let log = handle.request_log();
+            log.iter()
+                .filter(|r| r.method == "POST" && r.path == "/incidents")
+                .count()
+        };
+        let declare = [
+            "declare",
+            "Search is down",
+            "--account",
+            "pd",
+            "--service",
+            "Checkout API",
+            "--severity",
+            "2",
+        ];
+        kill_at(&cli, &declare, "outbox-after-send", || {
+            (count() == 1).then_some(())
+        });
+
+        cli.ok(&["sync", "--once"]);
+        assert_eq!(count(), 1, "not opened twice");
+        let list = cli.json(&["incidents", "--search", "Search is down", "--json"]);
+        assert_eq!(list["incidents"].as_array().unwrap().len(), 1, "{list}");
+    })
+    .await
+    .unwrap();
+}
