@@ -7,8 +7,10 @@
 mod accounts;
 mod actions;
 mod apply;
+mod cockpit;
 mod migrations;
 mod queries;
+mod timers;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

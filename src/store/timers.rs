@@ -1,0 +1,265 @@
+//! Cockpit timers: delegated tasks and stakeholder-update reminders, fired exactly once.
+//!
+//! How a notifier uses them (the same protocol as the page ledger in `apply.rs`):
+//!
+//! 1. Every few seconds, `claim_due_timers(now)` returns the timers that are due and not
+//!    claimed; the claim is written before the call returns, so another process (or another
+//!    handle on the same file) calling it at the same moment gets none of them.
+//! 2. Show each notification, then call `mark_timer_fired(id)`; the firing goes on the
+//!    incident's timeline and the timer stops being pending.
+//! 3. If showing fails, `release_timer(id)`, and the next claim returns it again at once.
+//!
+//! A claim that is neither fired nor released (its process died) is taken over after
+//! `CLAIM_GRACE`: a crash delays a reminder but does not lose it. A crash between showing
+//! and marking shows it twice, which is preferred to a miss.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use super::cockpit::{log_event, require_cockpit, write_tx};
+use super::{parse_ts, ts, Store};
+use crate::cockpit::{self, Timer, TimerKind, MAX_LABEL_CHARS, MAX_TIMER_MINUTES};
+use crate::error::{Error, Result};
+use crate::model::Id;
+
+/// How long an unfired claim protects a timer from being claimed again.
+pub const CLAIM_GRACE: Duration = Duration::seconds(30);
+
+const TIMER_COLUMNS: &str = "t.id, t.incident_id, i.title, t.kind, t.label, t.owner, t.due_at,
+    t.created_at, t.fired_at, t.cancelled_at";
+
+impl Store {
+    /// A delegated task: `label`, owned by `owner`, due in `minutes`.
+    pub fn add_timer(
+        &self,
+        incident: Id,
+        label: &str,
+        owner: &str,
+        minutes: u32,
+        by: &str,
+    ) -> Result<Timer> {
+        let label = cockpit::bounded(label, "a timer's label", MAX_LABEL_CHARS)?;
+        let owner = cockpit::person(owner)?;
+        let by = cockpit::person(by)?;
+        if !(1..=MAX_TIMER_MINUTES).contains(&minutes) {
+            return Err(Error::Invalid(format!(
+                "a timer runs 1 to {MAX_TIMER_MINUTES} minutes, not {minutes}"
+            )));
+        }
+
+        let now = Utc::now();
+        let due = now + Duration::minutes(minutes.into());
+        let id = {
+            let mut conn = self.conn();
+            let tx = write_tx(&mut conn)?;
+            require_cockpit(&tx, incident)?;
+            let id = insert(
+                &tx,
+                incident,
+                TimerKind::Task,
+                &label,
+                Some(&owner),
+                due,
+                now,
+            )?;
+            let summary = format!("Task for {owner}: {label} (due in {minutes} min)");
+            log_event(&tx, incident, "cockpit_timer", &summary, &by, now)?;
+            tx.commit()?;
+            id
+        };
+        self.timer(id)
+    }
+
+    /// One timer, whatever its state.
+    pub fn timer(&self, id: Id) -> Result<Timer> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {TIMER_COLUMNS} FROM cockpit_timers t JOIN incidents i ON i.id = t.incident_id
+             WHERE t.id = ?1"
+        );
+        conn.query_row(&sql, [id], timer_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("timer {id}")))
+    }
+
+    /// Pending timers (neither fired nor cancelled), soonest first; of one incident or all.
+    pub fn timers(&self, incident: Option<Id>) -> Result<Vec<Timer>> {
+        let conn = self.conn();
+        if let Some(incident) = incident {
+            require_cockpit(&conn, incident)?;
+        }
+        pending(&conn, incident)
+    }
+
+    /// Cancels a pending timer; the cancellation goes on the timeline.
+    pub fn cancel_timer(&self, id: Id, by: &str) -> Result<Timer> {
+        let by = cockpit::person(by)?;
+        let timer = self.timer(id)?;
+        if timer.fired_at.is_some() || timer.cancelled_at.is_some() {
+            return Err(Error::Invalid(format!("timer {id} is not pending")));
+        }
+
+        let now = Utc::now();
+        {
+            let mut conn = self.conn();
+            let tx = write_tx(&mut conn)?;
+            let changed = tx.execute(
+                "UPDATE cockpit_timers SET cancelled_at = ?2
+                 WHERE id = ?1 AND fired_at IS NULL AND cancelled_at IS NULL",
+                params![id, ts(now)],
+            )?;
+            // It fired or was cancelled between the read above and this transaction.
+            if changed == 0 {
+                return Err(Error::Invalid(format!("timer {id} is not pending")));
+            }
+            let summary = format!("Timer cancelled: {}", timer.label);
+            log_event(
+                &tx,
+                timer.incident_id,
+                "cockpit_timer_cancelled",
+                &summary,
+                &by,
+                now,
+            )?;
+            tx.commit()?;
+        }
+        self.timer(id)
+    }
+
+    /// Claims every pending timer due at `now` that is not claimed, or whose claim is older
+    /// than `CLAIM_GRACE`. Each due timer is returned by exactly one call, across processes,
+    /// until it is released or its claim goes stale. See the module documentation.
+    pub fn claim_due_timers(&self, now: DateTime<Utc>) -> Result<Vec<Timer>> {
+        let ids: Vec<Id> = {
+            let mut conn = self.conn();
+            let tx = write_tx(&mut conn)?;
+            let ids = {
+                let mut stmt = tx.prepare_cached(
+                    "UPDATE cockpit_timers SET claimed_at = ?1
+                     WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?1
+                       AND (claimed_at IS NULL OR claimed_at <= ?2)
+                     RETURNING id",
+                )?;
+                let rows = stmt.query_map(params![ts(now), ts(now - CLAIM_GRACE)], |r| r.get(0))?;
+                rows.collect::<Result<Vec<Id>, _>>()?
+            };
+            tx.commit()?;
+            ids
+        };
+        if !ids.is_empty() {
+            tracing::debug!(count = ids.len(), "claimed due timers");
+        }
+
+        let mut timers = ids
+            .into_iter()
+            .map(|id| self.timer(id))
+            .collect::<Result<Vec<_>>>()?;
+        timers.sort_by_key(|t| (t.due_at, t.id));
+        Ok(timers)
+    }
+
+    /// Records that a claimed timer's notification was shown; the firing goes on the
+    /// timeline once, however often this is called.
+    pub fn mark_timer_fired(&self, id: Id) -> Result<()> {
+        let timer = self.timer(id)?;
+        let now = Utc::now();
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let changed = tx.execute(
+            "UPDATE cockpit_timers SET fired_at = ?2
+             WHERE id = ?1 AND fired_at IS NULL AND cancelled_at IS NULL",
+            params![id, ts(now)],
+        )?;
+        if changed == 1 {
+            let owner = timer.owner.map(|o| format!(" ({o})")).unwrap_or_default();
+            let summary = format!("Due now: {}{owner}", timer.label);
+            log_event(
+                &tx,
+                timer.incident_id,
+                "cockpit_timer_fired",
+                &summary,
+                "Tocsin",
+                now,
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Gives a claimed timer back after its notification could not be shown, so the next
+    /// claim returns it at once rather than after the grace period.
+    pub fn release_timer(&self, id: Id) -> Result<()> {
+        self.conn().execute(
+            "UPDATE cockpit_timers SET claimed_at = NULL WHERE id = ?1 AND fired_at IS NULL",
+            [id],
+        )?;
+        Ok(())
+    }
+}
+
+/// Replaces the incident's pending stakeholder-update reminder with one due at `due`.
+pub(super) fn schedule_update(
+    tx: &Transaction<'_>,
+    incident: Id,
+    due: DateTime<Utc>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE cockpit_timers SET cancelled_at = ?2
+         WHERE incident_id = ?1 AND kind = 'update' AND fired_at IS NULL
+           AND cancelled_at IS NULL",
+        params![incident, ts(now)],
+    )?;
+    let label = "Next stakeholder update";
+    insert(tx, incident, TimerKind::Update, label, None, due, now)?;
+    let summary = format!("{label} due at {} UTC", due.format("%H:%M"));
+    log_event(tx, incident, "cockpit_timer", &summary, by, now)
+}
+
+pub(super) fn pending(conn: &Connection, incident: Option<Id>) -> Result<Vec<Timer>> {
+    let sql = format!(
+        "SELECT {TIMER_COLUMNS} FROM cockpit_timers t JOIN incidents i ON i.id = t.incident_id
+         WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL
+           AND (?1 IS NULL OR t.incident_id = ?1)
+         ORDER BY t.due_at, t.id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([incident], timer_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    incident: Id,
+    kind: TimerKind,
+    label: &str,
+    owner: Option<&str>,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Id> {
+    tx.execute(
+        "INSERT INTO cockpit_timers (incident_id, kind, label, owner, due_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![incident, kind.as_str(), label, owner, ts(due), ts(now)],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn timer_from_row(r: &Row<'_>) -> rusqlite::Result<Timer> {
+    let opt = |n: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(n)?.as_deref().and_then(parse_ts))
+    };
+    Ok(Timer {
+        id: r.get(0)?,
+        incident_id: r.get(1)?,
+        incident_title: r.get(2)?,
+        kind: TimerKind::parse(&r.get::<_, String>(3)?),
+        label: r.get(4)?,
+        owner: r.get(5)?,
+        due_at: parse_ts(&r.get::<_, String>(6)?).unwrap_or_default(),
+        created_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
+        fired_at: opt(8)?,
+        cancelled_at: opt(9)?,
+    })
+}
