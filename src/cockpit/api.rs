@@ -192,3 +192,119 @@ impl Tocsin {
         Ok(super::timeline::render(&detail, severity, format))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "<script>alert(1)</script> [x](javascript:alert(1))\n# Fake \u{1b}[2J";
+
+    fn tocsin() -> (tempfile::TempDir, Tocsin) {
+        let dir = tempfile::tempdir().unwrap();
+        let tocsin = Tocsin::open(dir.path()).unwrap();
+        (dir, tocsin)
+    }
+
+    #[test]
+    fn the_exported_timeline_is_ordered_and_escapes_hostile_text() {
+        let (_dir, tocsin) = tocsin();
+        let id = tocsin.declare_local(HOSTILE, 2).unwrap().id;
+        tocsin.start_command(id, 1, "Ana").unwrap();
+        tocsin
+            .assign_role(id, Role::Commander, "Ana", "Ana")
+            .unwrap();
+        tocsin.decide(id, HOSTILE, "Ana").unwrap();
+        tocsin
+            .hand_over(id, Role::Commander, "Bo", None, "Ana")
+            .unwrap();
+
+        let md = tocsin
+            .timeline_export(id, TimelineFormat::Markdown)
+            .unwrap();
+        assert!(!md.contains("<script>") && !md.contains("](") && !md.contains('\u{1b}'));
+        let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+        assert_eq!(headings.len(), 2, "only the export's own headings:\n{md}");
+        assert!(md.contains("\\<script\\>"), "{md}");
+        assert!(md.contains("- Severity: SEV-1"));
+
+        let json: serde_json::Value =
+            serde_json::from_str(&tocsin.timeline_export(id, TimelineFormat::Json).unwrap())
+                .unwrap();
+        let entries = json["timeline"].as_array().unwrap();
+        let kinds: Vec<&str> = entries
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "trigger",
+                "cockpit_start",
+                "cockpit_timer",
+                "cockpit_role",
+                "cockpit_decision",
+                "cockpit_handover"
+            ]
+        );
+        let times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        assert_eq!(
+            entries[4]["summary"],
+            HOSTILE.trim(),
+            "JSON keeps the text as data"
+        );
+        assert_eq!(json["severity"], 1);
+    }
+
+    #[test]
+    fn checklists_import_export_and_reset_through_the_facade() {
+        let (_dir, tocsin) = tocsin();
+        let exported = tocsin.export_checklist(2).unwrap();
+        let edited = exported.replace("SEV-2: major degradation", "SEV-2, our way");
+        let imported = tocsin.import_checklist(2, &edited).unwrap();
+        assert_eq!(imported.title, "SEV-2, our way");
+        assert_eq!(
+            tocsin
+                .import_checklist(2, &tocsin.export_checklist(2).unwrap())
+                .unwrap(),
+            imported
+        );
+
+        let err = tocsin.import_checklist(2, "title = 1").unwrap_err();
+        assert_eq!(err.code(), "invalid");
+        assert_eq!(
+            tocsin.checklist(2).unwrap(),
+            imported,
+            "a bad file changes nothing"
+        );
+        assert_eq!(
+            tocsin.reset_checklist(2).unwrap(),
+            Checklist::default_for(2).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_provider_incident_gets_a_cockpit_too() {
+        let (_dir, tocsin) = tocsin();
+        let account = tocsin
+            .store()
+            .add_account(&crate::NewAccount {
+                name: "am".into(),
+                kind: crate::model::ProviderKind::Alertmanager,
+                api_url: Some("http://127.0.0.1:9".into()),
+                token: crate::model::TokenSource::None,
+                email: None,
+            })
+            .unwrap();
+        let mut batch = crate::provider::local::declared("Disk full", 3, 1);
+        batch.incidents[0].provider_id = "fingerprint-1".into();
+        batch.log_entries[0].incident_provider_id = "fingerprint-1".into();
+        tocsin.store().apply(account.id, &batch).unwrap();
+        let id = tocsin.store().find_incident("fingerprint-1").unwrap();
+
+        let cockpit = tocsin.start_command(id, 2, "Ana").unwrap();
+        assert_eq!(cockpit.severity.level, 2);
+        tocsin.tick(id, 1, "Ana").unwrap();
+        assert_eq!(tocsin.timers(Some(id)).unwrap().len(), 1);
+    }
+}

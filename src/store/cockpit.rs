@@ -667,3 +667,286 @@ fn capitalised(s: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store_with_drill as drill;
+
+    fn kinds(store: &Store, incident: Id) -> Vec<String> {
+        let detail = store.incident_detail(incident).unwrap();
+        detail.timeline.into_iter().map(|e| e.kind).collect()
+    }
+
+    fn summaries(store: &Store, incident: Id, kind: &str) -> Vec<String> {
+        let detail = store.incident_detail(incident).unwrap();
+        detail
+            .timeline
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.summary)
+            .collect()
+    }
+
+    #[test]
+    fn starting_copies_the_checklist_and_schedules_the_first_update() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 1, "Ana").unwrap();
+
+        let cockpit = store.cockpit(id).unwrap();
+        let template = Checklist::default_for(1).unwrap();
+        assert_eq!(cockpit.severity.level, 1);
+        assert_eq!(cockpit.checklist_title, template.title);
+        assert_eq!(cockpit.items.len(), template.items.len());
+        assert_eq!(cockpit.items[0].position, 1);
+        assert_eq!(
+            cockpit.items[0].due_at,
+            Some(cockpit.started_at + Duration::minutes(5))
+        );
+        assert_eq!(cockpit.timers.len(), 1);
+        assert_eq!(cockpit.timers[0].kind, cockpit::TimerKind::Update);
+        assert_eq!(
+            cockpit.timers[0].due_at,
+            cockpit.started_at + Duration::minutes(15)
+        );
+        assert_eq!(
+            kinds(&store, id),
+            ["trigger", "cockpit_start", "cockpit_timer"]
+        );
+
+        let again = store.start_command(id, 2, "Ana").unwrap_err();
+        assert_eq!(again.code(), "invalid");
+        assert_eq!(
+            store.start_command(9999, 1, "Ana").unwrap_err().code(),
+            "not_found"
+        );
+    }
+
+    #[test]
+    fn items_are_ticked_and_unticked_by_someone() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        store.set_item_done(id, 2, true, "Bo").unwrap();
+
+        let item = &store.cockpit(id).unwrap().items[1];
+        assert_eq!(item.done_by.as_deref(), Some("Bo"));
+        assert!(item.done_at.is_some());
+        let twice = store.set_item_done(id, 2, true, "Ana").unwrap_err();
+        assert!(
+            twice.to_string().contains("ticked already, by Bo"),
+            "{twice}"
+        );
+
+        store.set_item_done(id, 2, false, "Ana").unwrap();
+        let item = &store.cockpit(id).unwrap().items[1];
+        assert_eq!((item.done_at, item.done_by.as_deref()), (None, None));
+        assert_eq!(
+            store.set_item_done(id, 99, true, "Ana").unwrap_err().code(),
+            "not_found"
+        );
+        let timeline = kinds(&store, id);
+        assert!(timeline.ends_with(&["cockpit_check".into(), "cockpit_uncheck".into()]));
+    }
+
+    #[test]
+    fn a_handover_goes_on_the_timeline_from_a_to_b() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 1, "Ana").unwrap();
+        store
+            .assign_role(id, Role::Commander, "Ana", "Ana")
+            .unwrap();
+        let taken = store
+            .assign_role(id, Role::Commander, "Bo", "Bo")
+            .unwrap_err();
+        assert!(taken.to_string().contains("hand the role over"), "{taken}");
+
+        store
+            .hand_over(id, Role::Commander, None, "Bo", "Ana")
+            .unwrap();
+        let roles = store.cockpit(id).unwrap().roles;
+        assert_eq!(roles.len(), 1);
+        assert_eq!(
+            (roles[0].role, roles[0].person.as_str()),
+            (Role::Commander, "Bo")
+        );
+        assert_eq!(
+            summaries(&store, id, "cockpit_handover"),
+            ["Incident commander handed over from Ana to Bo"]
+        );
+        assert_eq!(
+            summaries(&store, id, "cockpit_role"),
+            ["Ana is incident commander"]
+        );
+    }
+
+    #[test]
+    fn experts_are_several_and_hand_over_by_name() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        store.assign_role(id, Role::Expert, "Cy", "Ana").unwrap();
+        store.assign_role(id, Role::Expert, "Di", "Ana").unwrap();
+        assert!(store.assign_role(id, Role::Expert, "cy", "Ana").is_err());
+        let which = store
+            .hand_over(id, Role::Expert, None, "Ed", "Ana")
+            .unwrap_err();
+        assert!(which.to_string().contains("say who hands over"), "{which}");
+        let nobody = store
+            .hand_over(id, Role::Scribe, None, "Ed", "Ana")
+            .unwrap_err();
+        assert!(
+            nobody.to_string().contains("assign the role instead"),
+            "{nobody}"
+        );
+
+        store
+            .hand_over(id, Role::Expert, Some("di"), "Ed", "Ana")
+            .unwrap();
+        let experts: Vec<String> = store
+            .cockpit(id)
+            .unwrap()
+            .roles
+            .into_iter()
+            .map(|r| r.person)
+            .collect();
+        assert_eq!(experts.len(), 2);
+        assert!(experts.contains(&"Cy".to_string()) && experts.contains(&"Ed".to_string()));
+    }
+
+    #[test]
+    fn todo_lines_of_decisions_and_notes_become_follow_ups() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        store
+            .add_cockpit_note(
+                id,
+                NoteKind::Decision,
+                "Roll back 4f2a\nTODO: alert on queue depth",
+                "Ana",
+            )
+            .unwrap();
+        store
+            .add_cockpit_note(id, NoteKind::Note, "TODO page the DBA sooner", "Bo")
+            .unwrap();
+        store
+            .add_cockpit_note(id, NoteKind::Update, "TODO is not for updates", "Bo")
+            .unwrap();
+
+        let followups = store.followups(id).unwrap();
+        let texts: Vec<&str> = followups.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(texts, ["alert on queue depth", "page the DBA sooner"]);
+        assert_eq!(followups[1].by, "Bo");
+        let timeline = kinds(&store, id);
+        for kind in ["cockpit_decision", "cockpit_note", "cockpit_update"] {
+            assert!(timeline.contains(&kind.to_string()), "{kind} missing");
+        }
+    }
+
+    #[test]
+    fn recording_an_update_schedules_the_next_from_the_cadence() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 1, "Ana").unwrap();
+        let note = store
+            .add_cockpit_note(id, NoteKind::Update, "Mitigated; next update soon", "Ana")
+            .unwrap();
+
+        let timers = store.cockpit(id).unwrap().timers;
+        assert_eq!(timers.len(), 1, "the old reminder is replaced");
+        assert_eq!(timers[0].due_at, note.at + Duration::minutes(30));
+    }
+
+    #[test]
+    fn a_worse_severity_brings_the_next_update_forward() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 4, "Ana").unwrap();
+        store.set_incident_severity(id, 1, "Ana").unwrap();
+
+        let cockpit = store.cockpit(id).unwrap();
+        assert_eq!(cockpit.severity.level, 1);
+        let due = cockpit.timers[0].due_at;
+        assert!(due <= Utc::now() + Duration::minutes(30), "{due}");
+        assert_eq!(
+            summaries(&store, id, "cockpit_severity"),
+            ["Severity changed from SEV-4 to SEV-1"]
+        );
+        assert!(store.set_incident_severity(id, 1, "Ana").is_err());
+    }
+
+    #[test]
+    fn severities_and_mappings_are_edited_and_kept() {
+        let (_dir, store, _) = drill();
+        let mut sev = store.severities().unwrap()[1].clone();
+        sev.update_every_minutes = 45;
+        store.set_severity(&sev).unwrap();
+        assert_eq!(store.severities().unwrap()[1].update_every_minutes, 45);
+        sev.ack_minutes = 0;
+        assert_eq!(store.set_severity(&sev).unwrap_err().code(), "invalid");
+
+        let account = store.local_account().unwrap().id;
+        let urgencies: Vec<Urgency> = store
+            .severity_mapping(account)
+            .unwrap()
+            .iter()
+            .map(|m| m.urgency)
+            .collect();
+        assert_eq!(
+            urgencies,
+            [Urgency::High, Urgency::High, Urgency::Low, Urgency::Low]
+        );
+        let mapping = SeverityMapping {
+            account_id: account,
+            level: 3,
+            urgency: Urgency::High,
+            priority: Some(" P2 ".into()),
+        };
+        store.set_severity_mapping(&mapping).unwrap();
+        let third = store.severity_mapping(account).unwrap()[2].clone();
+        assert_eq!(
+            (third.urgency, third.priority.as_deref()),
+            (Urgency::High, Some("P2"))
+        );
+        assert_eq!(
+            store.severity_mapping(4242).unwrap_err().code(),
+            "not_found"
+        );
+    }
+
+    #[test]
+    fn an_imported_checklist_is_used_by_new_cockpits_only() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 3, "Ana").unwrap();
+        let custom = Checklist::parse("title = \"Ours\"\n[[item]]\ntext = \"Just this\"").unwrap();
+        store.set_checklist(3, &custom).unwrap();
+
+        assert_eq!(store.checklist(3).unwrap(), custom);
+        assert_ne!(store.cockpit(id).unwrap().checklist_title, "Ours");
+        let shipped = store.reset_checklist(3).unwrap();
+        assert_eq!(store.checklist(3).unwrap(), shipped);
+        assert_eq!(shipped, Checklist::default_for(3).unwrap());
+    }
+
+    #[test]
+    fn cockpit_writes_need_a_started_cockpit_and_change_nothing_when_refused() {
+        let (_dir, store, id) = drill();
+        let before = store.incident_detail(id).unwrap();
+        let refusals = [
+            store
+                .assign_role(id, Role::Scribe, "Ana", "Ana")
+                .unwrap_err(),
+            store.set_item_done(id, 1, true, "Ana").unwrap_err(),
+            store
+                .add_cockpit_note(id, NoteKind::Decision, "x", "Ana")
+                .unwrap_err(),
+            store.cockpit(id).unwrap_err(),
+        ];
+        for err in refusals {
+            assert_eq!(err.code(), "not_found", "{err}");
+        }
+        store.start_command(id, 2, "Ana").unwrap();
+        let empty = store.add_cockpit_note(id, NoteKind::Decision, " ", "Ana");
+        assert_eq!(empty.unwrap_err().code(), "invalid");
+        assert_eq!(
+            before.timeline.len() + 2,
+            store.incident_detail(id).unwrap().timeline.len()
+        );
+    }
+}

@@ -263,3 +263,147 @@ fn timer_from_row(r: &Row<'_>) -> rusqlite::Result<Timer> {
         cancelled_at: opt(9)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store_with_drill as drill;
+
+    fn later(minutes: i64) -> DateTime<Utc> {
+        Utc::now() + Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn timers_survive_reopening_the_store() {
+        let (dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        let task = store
+            .add_timer(id, "Roll back 4f2a", "Bo", 10, "Ana")
+            .unwrap();
+        drop(store);
+
+        let store = Store::open(dir.path()).unwrap();
+        let timers = store.timers(Some(id)).unwrap();
+        assert_eq!(timers.len(), 2);
+        assert_eq!(timers[0], task, "the task is due before the first update");
+        assert_eq!(timers[0].owner.as_deref(), Some("Bo"));
+        assert!(store.timers(None).unwrap().len() == 2);
+    }
+
+    #[test]
+    fn a_due_timer_is_claimed_by_one_handle_only() {
+        let (dir, first, id) = drill();
+        let second = Store::open(dir.path()).unwrap();
+        first.start_command(id, 2, "Ana").unwrap();
+        let task = first
+            .add_timer(id, "Check the queue", "Bo", 5, "Ana")
+            .unwrap();
+
+        assert!(
+            first.claim_due_timers(later(1)).unwrap().is_empty(),
+            "not due yet"
+        );
+        let claimed = first.claim_due_timers(later(6)).unwrap();
+        assert_eq!(claimed.iter().map(|t| t.id).collect::<Vec<_>>(), [task.id]);
+        assert!(second.claim_due_timers(later(6)).unwrap().is_empty());
+
+        first.mark_timer_fired(task.id).unwrap();
+        first.mark_timer_fired(task.id).unwrap();
+        assert!(
+            second.claim_due_timers(later(600)).unwrap().len() == 1,
+            "only the update"
+        );
+        let fired: Vec<String> = first
+            .incident_detail(id)
+            .unwrap()
+            .timeline
+            .into_iter()
+            .filter(|e| e.kind == "cockpit_timer_fired")
+            .map(|e| e.summary)
+            .collect();
+        assert_eq!(
+            fired,
+            ["Due now: Check the queue (Bo)"],
+            "one entry however often marked"
+        );
+    }
+
+    #[test]
+    fn claims_race_across_threads_and_each_timer_goes_to_one() {
+        let (dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        for n in 0..20 {
+            store
+                .add_timer(id, &format!("task {n}"), "Bo", 1, "Ana")
+                .unwrap();
+        }
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = dir.path().to_path_buf();
+                std::thread::spawn(move || {
+                    let store = Store::open(&path).unwrap();
+                    store.claim_due_timers(later(2)).unwrap().len()
+                })
+            })
+            .collect();
+        let total: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(total, 20);
+    }
+
+    #[test]
+    fn a_stale_claim_is_taken_over_after_the_grace_and_a_released_one_at_once() {
+        let (dir, first, id) = drill();
+        let second = Store::open(dir.path()).unwrap();
+        first.start_command(id, 2, "Ana").unwrap();
+        let task = first
+            .add_timer(id, "Check the queue", "Bo", 5, "Ana")
+            .unwrap();
+        let due = later(6);
+        assert_eq!(first.claim_due_timers(due).unwrap().len(), 1);
+
+        // The first process died without firing it.
+        let within = due + CLAIM_GRACE - Duration::seconds(1);
+        assert!(second.claim_due_timers(within).unwrap().is_empty());
+        let after = due + CLAIM_GRACE;
+        let taken: Vec<Id> = second
+            .claim_due_timers(after)
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(taken, [task.id]);
+
+        second.release_timer(task.id).unwrap();
+        assert_eq!(first.claim_due_timers(after).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn cancelled_timers_never_fire() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        let task = store
+            .add_timer(id, "Check the queue", "Bo", 5, "Ana")
+            .unwrap();
+        let cancelled = store.cancel_timer(task.id, "Ana").unwrap();
+        assert!(cancelled.cancelled_at.is_some());
+        assert_eq!(
+            store.cancel_timer(task.id, "Ana").unwrap_err().code(),
+            "invalid"
+        );
+        let due: Vec<TimerKind> = store
+            .claim_due_timers(later(60 * 24))
+            .unwrap()
+            .iter()
+            .map(|t| t.kind)
+            .collect();
+        assert_eq!(due, [TimerKind::Update]);
+        assert_eq!(
+            store.add_timer(id, "x", "Bo", 0, "Ana").unwrap_err().code(),
+            "invalid"
+        );
+        assert_eq!(
+            store.cancel_timer(999, "Ana").unwrap_err().code(),
+            "not_found"
+        );
+    }
+}
