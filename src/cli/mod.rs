@@ -9,6 +9,7 @@ macro_rules! out {
     }};
 }
 
+mod cockpit;
 mod print;
 
 use std::io::Read;
@@ -82,6 +83,8 @@ enum Command {
     Resolve { id: String },
     /// Add a note to an incident's timeline (local workspace for now).
     Note { id: String, text: String },
+    #[command(flatten)]
+    Cockpit(cockpit::CockpitCommand),
 }
 
 #[derive(Subcommand)]
@@ -245,6 +248,7 @@ pub async fn run() -> Result<ExitCode> {
         Command::Ack { id } => act(&tocsin, &id, Action::Acknowledge),
         Command::Resolve { id } => act(&tocsin, &id, Action::Resolve),
         Command::Note { id, text } => act(&tocsin, &id, Action::Note { text }),
+        Command::Cockpit(cmd) => cockpit::run(&tocsin, cmd),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(
