@@ -12,6 +12,10 @@
 //! A claim that is neither fired nor released (its process died) is taken over after
 //! `CLAIM_GRACE`: a crash delays a reminder but does not lose it. A crash between showing
 //! and marking shows it twice, which is preferred to a miss.
+//!
+//! Once an incident is resolved its stakeholder-update reminder neither fires nor is listed
+//! (nobody waits for updates after the all clear); task timers still fire, since clean-up
+//! work outlives the incident.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -83,6 +87,8 @@ impl Store {
     }
 
     /// Pending timers (neither fired nor cancelled), soonest first; of one incident or all.
+    /// A resolved incident's stakeholder-update reminder is left out: after the all clear
+    /// nobody waits for an update.
     pub fn timers(&self, incident: Option<Id>) -> Result<Vec<Timer>> {
         let conn = self.conn();
         if let Some(incident) = incident {
@@ -135,9 +141,12 @@ impl Store {
             let tx = write_tx(&mut conn)?;
             let ids = {
                 let mut stmt = tx.prepare_cached(
-                    "UPDATE cockpit_timers SET claimed_at = ?1
-                     WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?1
-                       AND (claimed_at IS NULL OR claimed_at <= ?2)
+                    "UPDATE cockpit_timers AS t SET claimed_at = ?1
+                     WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= ?1
+                       AND (t.claimed_at IS NULL OR t.claimed_at <= ?2)
+                       AND NOT (t.kind = 'update' AND EXISTS (
+                           SELECT 1 FROM incidents r WHERE r.id = t.incident_id
+                                                       AND r.status = 'resolved'))
                      RETURNING id",
                 )?;
                 let rows = stmt.query_map(params![ts(now), ts(now - CLAIM_GRACE)], |r| r.get(0))?;
@@ -221,6 +230,7 @@ pub(super) fn pending(conn: &Connection, incident: Option<Id>) -> Result<Vec<Tim
     let sql = format!(
         "SELECT {TIMER_COLUMNS} FROM cockpit_timers t JOIN incidents i ON i.id = t.incident_id
          WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL
+           AND NOT (t.kind = 'update' AND i.status = 'resolved')
            AND (?1 IS NULL OR t.incident_id = ?1)
          ORDER BY t.due_at, t.id"
     );
@@ -375,6 +385,33 @@ mod tests {
 
         second.release_timer(task.id).unwrap();
         assert_eq!(first.claim_due_timers(after).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_resolved_incident_stops_reminding_of_updates_but_not_of_tasks() {
+        let (_dir, store, id) = drill();
+        store.start_command(id, 2, "Ana").unwrap();
+        let task = store
+            .add_timer(id, "Remove the silence", "Bo", 5, "Ana")
+            .unwrap();
+        store
+            .apply_action(id, &crate::model::Action::Resolve, "You")
+            .unwrap();
+
+        let ids: Vec<Id> = store
+            .timers(Some(id))
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, [task.id]);
+        let due: Vec<Id> = store
+            .claim_due_timers(later(60 * 24))
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(due, [task.id]);
     }
 
     #[test]
