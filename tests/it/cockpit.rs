@@ -155,3 +155,33 @@ fn severities_and_their_mapping_are_edited() {
     assert_eq!(mapping["mapping"][2]["priority"], "P2");
     assert_eq!(mapping["mapping"][3]["urgency"], "low");
 }
+
+#[test]
+fn hostile_checklist_text_is_kept_as_data_and_cannot_drive_the_terminal() {
+    let cli = Cli::new();
+    let file = cli.data_dir.path().join("hostile.toml");
+    let hostile = "title = \"x\"\n[[item]]\ntext = \"\\u001b[2J'); DROP TABLE cockpits; -- <b>\"\n";
+    std::fs::write(&file, hostile).unwrap();
+    cli.ok(&["checklist", "import", "4", file.to_str().unwrap()]);
+
+    let shown = cli.ok(&["checklist", "show", "--sev", "4"]);
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("DROP TABLE cockpits; -- <b>"), "{shown}");
+    let json = cli.json(&["checklist", "show", "--sev", "4", "--json"]);
+    assert_eq!(
+        json["items"][0]["text"],
+        "\u{1b}[2J'); DROP TABLE cockpits; -- <b>"
+    );
+
+    cli.ok(&["declare", "Drill of a hostile checklist", "--severity", "4"]);
+    cli.ok(&["command", "start", "1"]);
+    cli.ok(&["checklist", "tick", "1", "1"]);
+    let missing = cli.run(&["command", "start", "99", "--sev", "1"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("[not_found]"));
+    let nobody = cli.run(&["role", "handover", "1", "scribe", "Ana"]);
+    let stderr = String::from_utf8_lossy(&nobody.stderr);
+    assert!(
+        stderr.contains("assign the role instead [invalid]"),
+        "{stderr}"
+    );
+}
