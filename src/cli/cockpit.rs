@@ -537,6 +537,13 @@ fn read_file(path: &Path) -> Result<String> {
         })?;
         file.take(limit).read_to_end(&mut bytes)?;
     }
+    // Too large is the clearer message when the cut also split a character.
+    if bytes.len() > checklist::MAX_FILE_BYTES {
+        return Err(Error::Invalid(format!(
+            "a checklist file is at most {} KiB",
+            checklist::MAX_FILE_BYTES / 1024
+        )));
+    }
     String::from_utf8(bytes).map_err(|_| Error::Invalid("the checklist file is not UTF-8".into()))
 }
 

@@ -116,7 +116,7 @@ impl Tocsin {
         from: Option<&str>,
         by: &str,
     ) -> Result<Cockpit> {
-        self.store.hand_over(incident, role, from, to, by)?;
+        self.store.hand_over(incident, role, to, from, by)?;
         self.store.cockpit(incident)
     }
 
@@ -137,6 +137,7 @@ impl Tocsin {
         self.store.timers(incident)
     }
 
+    /// Cancels a pending timer; the cancellation goes on the timeline.
     pub fn cancel_timer(&self, id: Id, by: &str) -> Result<Timer> {
         self.store.cancel_timer(id, by)
     }
@@ -148,10 +149,12 @@ impl Tocsin {
         self.store.claim_due_timers(now)
     }
 
+    /// Records that a claimed timer's notification was shown (idempotent).
     pub fn mark_timer_fired(&self, id: Id) -> Result<()> {
         self.store.mark_timer_fired(id)
     }
 
+    /// Gives back a claimed timer whose notification could not be shown.
     pub fn release_timer(&self, id: Id) -> Result<()> {
         self.store.release_timer(id)
     }

@@ -317,14 +317,14 @@ impl Store {
         Ok(())
     }
 
-    /// Hands a role from its holder (`from`, needed only when several people hold it) to
-    /// `to`, recorded on the timeline as "from A to B".
+    /// Hands a role to `to` from its holder (`from`, needed only when several people hold
+    /// it), recorded on the timeline as "from A to B".
     pub fn hand_over(
         &self,
         incident: Id,
         role: Role,
-        from: Option<&str>,
         to: &str,
+        from: Option<&str>,
         by: &str,
     ) -> Result<()> {
         let to = cockpit::person(to)?;
@@ -761,7 +761,7 @@ mod tests {
         assert!(taken.to_string().contains("hand the role over"), "{taken}");
 
         store
-            .hand_over(id, Role::Commander, None, "Bo", "Ana")
+            .hand_over(id, Role::Commander, "Bo", None, "Ana")
             .unwrap();
         let roles = store.cockpit(id).unwrap().roles;
         assert_eq!(roles.len(), 1);
@@ -787,11 +787,11 @@ mod tests {
         store.assign_role(id, Role::Expert, "Di", "Ana").unwrap();
         assert!(store.assign_role(id, Role::Expert, "cy", "Ana").is_err());
         let which = store
-            .hand_over(id, Role::Expert, None, "Ed", "Ana")
+            .hand_over(id, Role::Expert, "Ed", None, "Ana")
             .unwrap_err();
         assert!(which.to_string().contains("say who hands over"), "{which}");
         let nobody = store
-            .hand_over(id, Role::Scribe, None, "Ed", "Ana")
+            .hand_over(id, Role::Scribe, "Ed", None, "Ana")
             .unwrap_err();
         assert!(
             nobody.to_string().contains("assign the role instead"),
@@ -799,7 +799,7 @@ mod tests {
         );
 
         store
-            .hand_over(id, Role::Expert, Some("di"), "Ed", "Ana")
+            .hand_over(id, Role::Expert, "Ed", Some("di"), "Ana")
             .unwrap();
         let experts: Vec<String> = store
             .cockpit(id)
