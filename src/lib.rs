@@ -3,6 +3,7 @@
 //! The desktop shell (`src-tauri/`) and the `tocsin` CLI are thin layers over [`Tocsin`] and
 //! [`sync::Engine`]. Nothing here depends on Tauri.
 
+pub mod cockpit;
 pub mod error;
 pub mod logs;
 pub mod model;

@@ -9,6 +9,7 @@ macro_rules! out {
     }};
 }
 
+mod cockpit;
 mod print;
 
 use std::io::Read;
@@ -125,6 +126,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    #[command(flatten)]
+    Cockpit(cockpit::CockpitCommand),
 }
 
 #[derive(Subcommand)]
@@ -337,6 +340,7 @@ pub async fn run() -> Result<ExitCode> {
             print::outbox(&tocsin.outbox()?, json);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cockpit(cmd) => cockpit::run(&tocsin, cmd),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(

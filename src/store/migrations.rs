@@ -192,4 +192,90 @@ pub const MIGRATIONS: &[&str] = &[
 
     ALTER TABLE log_entries ADD COLUMN outbox_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL;
     "#,
+    // 5: the incident commander's cockpit: severity targets and checklists a person edited (the
+    // shipped defaults live in code), per-account severity mappings, and per incident the
+    // copied checklist, roles, timers and the decision log. Tocsin's own data, never sent to a
+    // provider; every cockpit event is also a `cockpit_*` row in log_entries.
+    r#"
+    CREATE TABLE severities (
+        level                 INTEGER PRIMARY KEY CHECK (level BETWEEN 1 AND 4),
+        meaning               TEXT NOT NULL,
+        ack_minutes           INTEGER NOT NULL,
+        first_update_minutes  INTEGER NOT NULL,
+        update_every_minutes  INTEGER NOT NULL,
+        updated_at            TEXT NOT NULL
+    );
+
+    CREATE TABLE severity_mappings (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        level       INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),
+        urgency     TEXT NOT NULL,
+        priority    TEXT,
+        PRIMARY KEY (account_id, level)
+    );
+
+    CREATE TABLE checklists (
+        level       INTEGER PRIMARY KEY CHECK (level BETWEEN 1 AND 4),
+        checklist   TEXT NOT NULL,   -- JSON of a validated cockpit::Checklist
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE cockpits (
+        incident_id      INTEGER PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+        severity         INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),
+        checklist_title  TEXT NOT NULL,
+        started_at       TEXT NOT NULL,
+        started_by       TEXT NOT NULL
+    );
+
+    CREATE TABLE cockpit_items (
+        incident_id  INTEGER NOT NULL REFERENCES cockpits(incident_id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        text         TEXT NOT NULL,
+        role         TEXT,
+        due_minutes  INTEGER,
+        done_at      TEXT,
+        done_by      TEXT,
+        PRIMARY KEY (incident_id, position)
+    );
+
+    -- Who holds a role now; the history is on the timeline.
+    CREATE TABLE cockpit_roles (
+        incident_id  INTEGER NOT NULL REFERENCES cockpits(incident_id) ON DELETE CASCADE,
+        role         TEXT NOT NULL,
+        person       TEXT NOT NULL COLLATE NOCASE,
+        assigned_at  TEXT NOT NULL,
+        assigned_by  TEXT NOT NULL,
+        PRIMARY KEY (incident_id, role, person)
+    );
+    CREATE UNIQUE INDEX cockpit_roles_single ON cockpit_roles(incident_id, role)
+        WHERE role != 'expert';
+
+    -- A timer is claimed before its notification is shown and marked fired after, like a
+    -- page in the ledger; an unfired claim is taken over after a grace period.
+    CREATE TABLE cockpit_timers (
+        id            INTEGER PRIMARY KEY,
+        incident_id   INTEGER NOT NULL REFERENCES cockpits(incident_id) ON DELETE CASCADE,
+        kind          TEXT NOT NULL,   -- task | update
+        label         TEXT NOT NULL,
+        owner         TEXT,
+        due_at        TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        claimed_at    TEXT,
+        fired_at      TEXT,
+        cancelled_at  TEXT
+    );
+    CREATE INDEX cockpit_timers_pending ON cockpit_timers(due_at)
+        WHERE fired_at IS NULL AND cancelled_at IS NULL;
+
+    CREATE TABLE cockpit_notes (
+        id           INTEGER PRIMARY KEY,
+        incident_id  INTEGER NOT NULL REFERENCES cockpits(incident_id) ON DELETE CASCADE,
+        kind         TEXT NOT NULL,   -- decision | note | update
+        text         TEXT NOT NULL,
+        at           TEXT NOT NULL,
+        by           TEXT NOT NULL
+    );
+    CREATE INDEX cockpit_notes_by_incident ON cockpit_notes(incident_id, at);
+    "#,
 ];

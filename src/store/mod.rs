@@ -7,9 +7,11 @@
 mod accounts;
 mod actions;
 mod apply;
+mod cockpit;
 mod migrations;
 pub mod outbox;
 mod queries;
+mod timers;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

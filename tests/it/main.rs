@@ -3,6 +3,7 @@
 
 mod actions;
 mod alertmanager;
+mod cockpit;
 mod crash;
 mod outbox;
 mod pagerduty;
