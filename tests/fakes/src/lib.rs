@@ -1,4 +1,5 @@
-//! Fakes of SaaS providers for Tocsin tests and benchmarks; today, the PagerDuty REST API v2.
+//! Fakes of SaaS providers for Tocsin tests and benchmarks: the PagerDuty REST API v2 and,
+//! in [`statuspage`], the Statuspage REST API v1.
 //!
 //! [`PagerDutyFake`] serves the read side of the contract (plus `PUT /incidents/{id}`) from
 //! memory on a loopback port, with the quirks real servers have beyond the contract: the
@@ -16,6 +17,7 @@ mod model;
 mod params;
 mod render;
 mod seed;
+pub mod statuspage;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
