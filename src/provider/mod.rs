@@ -7,6 +7,7 @@ pub mod alertmanager;
 pub mod http;
 pub mod local;
 pub mod pagerduty;
+pub mod statuspage;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
