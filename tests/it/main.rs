@@ -7,4 +7,5 @@ mod crash;
 mod pagerduty;
 mod paging;
 mod secrets;
+mod statuspage;
 mod support;
