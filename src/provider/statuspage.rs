@@ -489,21 +489,24 @@ impl Statuspage {
 }
 
 /// The `incident` body of a `POST` or `PATCH`: every field of the draft, so the update says
-/// exactly what the preview showed.
+/// exactly what the preview showed. A draft without components sends no component fields:
+/// an empty `component_ids` would detach the incident's components rather than keep them.
 fn request_body(draft: &StatusDraft) -> Value {
-    let ids: Vec<&str> = draft.components.iter().map(|(id, _)| id.as_str()).collect();
-    let statuses: Map<String, Value> = (draft.components.iter())
-        .map(|(id, status)| (id.clone(), json!(status.as_str())))
-        .collect();
     let mut incident = json!({
         "name": draft.name,
         "status": draft.phase.as_str(),
         "impact_override": draft.impact.as_str(),
-        "component_ids": ids,
-        "components": statuses,
     });
     if !draft.body.is_empty() {
         incident["body"] = json!(draft.body);
+    }
+    if !draft.components.is_empty() {
+        let ids: Vec<&str> = draft.components.iter().map(|(id, _)| id.as_str()).collect();
+        let statuses: Map<String, Value> = (draft.components.iter())
+            .map(|(id, status)| (id.clone(), json!(status.as_str())))
+            .collect();
+        incident["component_ids"] = json!(ids);
+        incident["components"] = json!(statuses);
     }
     json!({ "incident": incident })
 }
@@ -781,9 +784,13 @@ mod tests {
             "components": {"cmpapi": "major_outage"},
         }});
         assert_eq!(body, expected);
-        assert!(request_body(&draft("x", ""))["incident"]
-            .get("body")
-            .is_none());
+
+        let mut bare = draft("x", "");
+        bare.components.clear();
+        let expected = json!({"incident": {
+            "name": "x", "status": "investigating", "impact_override": "major",
+        }});
+        assert_eq!(request_body(&bare), expected);
     }
 
     #[test]

@@ -333,3 +333,28 @@ async fn open_incidents_are_read_page_by_page() {
     assert_eq!(requests.len(), 2);
     assert_paced(&requests);
 }
+
+#[tokio::test]
+async fn a_message_only_update_leaves_the_components_as_they_are() {
+    let fake = fake().await;
+    let sp = client(&fake);
+    let opening = draft(
+        StatusPhase::Investigating,
+        &[("cmpapi", ComponentStatus::MajorOutage)],
+    );
+    let id = sp.create_incident(&opening).await.unwrap().id;
+    let words = draft(StatusPhase::Identified, &[]);
+    let updated = sp.update_incident(&id, &words).await.unwrap();
+
+    assert_eq!(updated.components.len(), 1);
+    assert_eq!(
+        updated.components[0].status,
+        Some(ComponentStatus::MajorOutage)
+    );
+    let stored = fake.state().incident(PAGE, &id).unwrap();
+    assert_eq!(stored.component_ids, ["cmpapi"]);
+    assert_eq!(
+        fake.state().component(PAGE, "cmpapi").unwrap().status,
+        "major_outage"
+    );
+}
