@@ -305,3 +305,27 @@ async fn a_malformed_fault_cuts_the_body_short() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.is_string(), "not JSON: {}", reply.body);
 }
+
+#[tokio::test]
+async fn a_form_encoded_create_works_like_a_json_one() {
+    let fake = fake().await;
+    let form = [
+        ("incident[name]", "Form incident"),
+        ("incident[body]", "Sent as a form"),
+        ("incident[component_ids][]", "cmpweb"),
+        ("incident[components][cmpweb]", "degraded_performance"),
+    ];
+    let response = reqwest::Client::new()
+        .post(format!("{}{}", fake.url(), incidents_path()))
+        .header("Authorization", format!("OAuth {KEY}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let stored = &fake.state().incidents(PAGE)[0];
+    assert_eq!(stored.name, "Form incident");
+    assert_eq!(stored.updates[0].body, "Sent as a form");
+    let web = fake.state().component(PAGE, "cmpweb").unwrap();
+    assert_eq!(web.status, "degraded_performance");
+}

@@ -2,7 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State as Extract};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -91,9 +92,10 @@ async fn incident(
 async fn create(
     Extract(shared): Extract<Shared>,
     Path(page_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), SpError> {
-    let write = Write::parse(&body)?;
+    let write = Write::parse(content_type(&headers), &body)?;
     let mut guard = lock(&shared);
     let state = &mut *guard;
     let page = state.pages.get_mut(&page_id);
@@ -108,6 +110,7 @@ async fn create(
 async fn update(
     Extract(shared): Extract<Shared>,
     Path((page_id, incident_id)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
     let mut guard = lock(&shared);
@@ -117,10 +120,14 @@ async fn update(
     if !page.incidents.iter().any(|i| i.id == incident_id) {
         return Err(SpError::not_found("Incident"));
     }
-    let write = Write::parse(&body)?;
+    let write = Write::parse(content_type(&headers), &body)?;
     write::update(page, &incident_id, write, &mut state.last_id)?;
     let updated = page.incidents.iter().find(|i| i.id == incident_id);
     Ok(Json(incident_json(page, updated.expect("checked above"))))
+}
+
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
 fn page<'a>(

@@ -1,6 +1,6 @@
 //! Creating and updating incidents: reading the body, checking it, and changing components.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::gate::SpError;
 use super::model::{fresh_id, AffectedComponent, Page, SpIncident, SpUpdate};
@@ -36,11 +36,22 @@ pub(crate) struct Write {
 }
 
 impl Write {
-    /// Reads the body: 400 when it is not an `incident` object of the right types, 422 when
-    /// a value is outside the contract's enums or limits.
-    pub fn parse(body: &[u8]) -> Result<Write, SpError> {
-        let body: Value = serde_json::from_slice(body)
-            .map_err(|_| SpError::bad_request("The request body is not valid JSON"))?;
+    /// Reads a JSON or form-encoded body, as the contract accepts both: 400 when it is not
+    /// an `incident` of the right types or does not match its `Content-Type`, 422 when a
+    /// value is outside the contract's enums or limits.
+    pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Write, SpError> {
+        let media = content_type
+            .and_then(|t| t.split(';').next())
+            .map(str::trim);
+        let body = match media {
+            Some("application/json") => serde_json::from_slice(body)
+                .map_err(|_| SpError::bad_request("The request body is not valid JSON"))?,
+            Some("application/x-www-form-urlencoded") => from_form(body),
+            _ => {
+                let message = "Content-Type must be application/json or a form";
+                return Err(SpError::bad_request(message));
+            }
+        };
         let Some(incident) = body.get("incident").and_then(Value::as_object) else {
             return Err(SpError::bad_request("incident is missing"));
         };
@@ -99,6 +110,37 @@ impl Write {
         }
         ids
     }
+}
+
+/// Turns `incident[name]=x`, `incident[component_ids][]=a` and `incident[components][a]=s`
+/// into the JSON the contract's examples show; other keys are left out.
+fn from_form(body: &[u8]) -> Value {
+    let mut incident = Map::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        let Some(field) = key.strip_prefix("incident[") else {
+            continue;
+        };
+        let value = Value::String(value.into_owned());
+        if field == "component_ids][]" {
+            let ids = incident.entry("component_ids").or_insert_with(|| json!([]));
+            if let Some(ids) = ids.as_array_mut() {
+                ids.push(value);
+            }
+        } else if let Some(id) = field.strip_prefix("components][") {
+            let map = incident.entry("components").or_insert_with(|| json!({}));
+            let id = id.strip_suffix(']').unwrap_or(id).to_owned();
+            if let Some(map) = map.as_object_mut() {
+                map.insert(id, value);
+            }
+        } else if let Some(name) = field.strip_suffix(']').filter(|n| !n.contains('[')) {
+            incident.insert(name.to_owned(), value);
+        }
+    }
+    // A form with no `incident[...]` field has no incident, as a JSON body without the key.
+    if incident.is_empty() {
+        return json!({});
+    }
+    json!({ "incident": incident })
 }
 
 fn check_status(status: Option<&str>) -> Result<(), SpError> {
@@ -298,7 +340,7 @@ mod tests {
     use super::*;
 
     fn parse(body: &str) -> Result<Write, SpError> {
-        Write::parse(body.as_bytes())
+        Write::parse(Some("application/json"), body.as_bytes())
     }
 
     #[test]
@@ -336,6 +378,31 @@ mod tests {
                 &body[..40.min(body.len())]
             );
         }
+    }
+
+    #[test]
+    fn form_bodies_read_like_json_ones() {
+        let form = "incident[name]=API+errors&incident[status]=identified\
+            &incident[component_ids][]=b&incident[components][a]=major_outage";
+        let write = Write::parse(Some("application/x-www-form-urlencoded"), form.as_bytes());
+        let json = r#"{"incident":{"name":"API errors","status":"identified",
+            "component_ids":["b"],"components":{"a":"major_outage"}}}"#;
+        assert_eq!(write.unwrap(), parse(json).unwrap());
+    }
+
+    #[test]
+    fn a_body_must_match_its_content_type() {
+        let json = br#"{"incident":{"name":"x"}}"#;
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
+            let error = Write::parse(content_type, json).unwrap_err();
+            assert_eq!(error.status.as_u16(), 400, "{content_type:?}");
+        }
+        let json_type = Some("application/json; charset=utf-8");
+        assert!(Write::parse(json_type, json).is_ok());
     }
 
     #[test]
