@@ -81,6 +81,10 @@ async fn lists_components_as_a_bare_array() {
     assert_eq!(reply.body[0]["status"], "operational");
     assert_eq!(reply.body[0]["page_id"], PAGE);
 
+    let suffixed = format!("/pages/{PAGE}/components.json");
+    let same = call(&fake, Method::GET, &suffixed, None).await;
+    assert_eq!(same.body, reply.body, "the `.json` suffix changes nothing");
+
     let paged = format!("/pages/{PAGE}/components?page=2&per_page=1");
     let reply = call(&fake, Method::GET, &paged, None).await;
     assert_eq!(reply.body.as_array().unwrap().len(), 1);
@@ -127,7 +131,7 @@ async fn an_incident_goes_through_its_phases_and_moves_components() {
     let stored = fake.state().incident(PAGE, &id).unwrap();
     assert_eq!(stored.updates.len(), 4);
     assert!(stored.monitoring_at.is_some() && stored.resolved_at.is_some());
-    let reply = call(&fake, Method::GET, &path, None).await;
+    let reply = call(&fake, Method::GET, &format!("{path}.json"), None).await;
     assert_eq!(
         reply.body["incident_updates"][0]["status"], "resolved",
         "newest first"

@@ -18,11 +18,26 @@ type Reply = Result<Json<Value>, SpError>;
 /// The default and the largest page of a list, as the contract's descriptions say.
 const MAX_PER_PAGE: usize = 100;
 
+/// Each path also answers with a `.json` suffix, as the contract's introduction writes them.
 pub(crate) fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/v1/pages/{page_id}/components", get(components))
-        .route("/v1/pages/{page_id}/incidents", get(incidents).post(create))
-        .route("/v1/pages/{page_id}/incidents/unresolved", get(unresolved))
+    let mut router = Router::new();
+    for json in ["", ".json"] {
+        router = router
+            .route(
+                &format!("/v1/pages/{{page_id}}/components{json}"),
+                get(components),
+            )
+            .route(
+                &format!("/v1/pages/{{page_id}}/incidents{json}"),
+                get(incidents).post(create),
+            )
+            .route(
+                &format!("/v1/pages/{{page_id}}/incidents/unresolved{json}"),
+                get(unresolved),
+            );
+    }
+    // One route serves both forms of an incident's path; the handlers strip the suffix.
+    router
         .route(
             "/v1/pages/{page_id}/incidents/{incident_id}",
             get(incident).patch(update).put(update),
@@ -81,6 +96,7 @@ async fn incident(
     Extract(shared): Extract<Shared>,
     Path((page_id, incident_id)): Path<(String, String)>,
 ) -> Reply {
+    let incident_id = without_json(incident_id);
     let state = lock(&shared);
     let page = page(&state.pages, &page_id)?;
     let found = page.incidents.iter().find(|i| i.id == incident_id);
@@ -113,6 +129,7 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
+    let incident_id = without_json(incident_id);
     let mut guard = lock(&shared);
     let state = &mut *guard;
     let page = state.pages.get_mut(&page_id);
@@ -124,6 +141,13 @@ async fn update(
     write::update(page, &incident_id, write, &mut state.last_id)?;
     let updated = page.incidents.iter().find(|i| i.id == incident_id);
     Ok(Json(incident_json(page, updated.expect("checked above"))))
+}
+
+fn without_json(id: String) -> String {
+    match id.strip_suffix(".json") {
+        Some(bare) => bare.to_owned(),
+        None => id,
+    }
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
