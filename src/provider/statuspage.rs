@@ -1,8 +1,9 @@
 //! Atlassian Statuspage v1: a page's components and incidents, written at most once a second.
 //!
 //! Statuspage allows one request per second per API key and refuses the excess with 420 or
-//! 429. Every request of a [`Statuspage`] (and of its clones) first waits for its turn on a
-//! shared pacer, so a burst of updates during an incident is spread out rather than refused.
+//! 429. Every request first waits for its turn on a pacer shared by every client of the same
+//! server and key in this process, so a burst of updates during an incident, or two pages
+//! updated at once with one key, is spread out rather than refused.
 //! A write the server still throttled was not processed, so it is sent again after the wait
 //! the server asked for; any other failed write is returned, never repeated.
 //!
@@ -33,6 +34,9 @@ pub const MAX_BODY_CHARS: usize = 25_000;
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// How often one write may be throttled before the error is returned.
 const MAX_THROTTLED_SENDS: u32 = 5;
+/// A longer wait than this is not waited out inside a call: the person sees the error (with
+/// the wait) instead of a publish that silently hangs.
+const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(60);
 /// The contract's default and largest page of a list.
 const PER_PAGE: usize = 100;
 /// A bound on list pages, in case a server ignores `page` and repeats itself.
@@ -347,7 +351,7 @@ fn lines(text: &str, max: usize) -> String {
     cut
 }
 
-/// One Statuspage page, reached with one API key. Clones share the pacer.
+/// One Statuspage page, reached with one API key.
 #[derive(Clone)]
 pub struct Statuspage {
     http: HttpClient,
@@ -375,7 +379,7 @@ impl Statuspage {
         Ok(Statuspage {
             http,
             page_id: page_id.to_owned(),
-            pacer: Pacer::new(MIN_INTERVAL),
+            pacer: Pacer::shared(api_url, api_key),
             known: Arc::default(),
         })
     }
@@ -484,16 +488,19 @@ impl Statuspage {
                 .send_once(method.clone(), path, Some(body), HeaderMap::new())
                 .await;
             sends += 1;
-            match answer {
-                Err(Error::RateLimited {
-                    retry_after_secs, ..
-                }) if sends < MAX_THROTTLED_SENDS => {
-                    let wait = Duration::from_secs(retry_after_secs).max(MIN_INTERVAL);
-                    tracing::warn!(page = %self.page_id, ?wait, sends, "throttled; sending again");
-                    turn.hold_off(wait);
-                }
-                other => return other,
+            let Err(Error::RateLimited {
+                retry_after_secs, ..
+            }) = answer
+            else {
+                return answer;
+            };
+            let wait = Duration::from_secs(retry_after_secs).max(MIN_INTERVAL);
+            turn.hold_off(wait.min(MAX_THROTTLE_WAIT));
+            if sends >= MAX_THROTTLED_SENDS || wait > MAX_THROTTLE_WAIT {
+                tracing::warn!(page = %self.page_id, ?wait, sends, "throttled; giving up");
+                return answer;
             }
+            tracing::warn!(page = %self.page_id, ?wait, sends, "throttled; sending again");
         }
     }
 }
@@ -651,6 +658,23 @@ impl Pacer {
     fn new(interval: Duration) -> Pacer {
         let next = Arc::new(AsyncMutex::new(Instant::now()));
         Pacer { interval, next }
+    }
+
+    /// The pacer of every client of `api_url` with `api_key` in this process, since the
+    /// server counts requests per key. The registry holds a hash of the key, never the key.
+    fn shared(api_url: &str, api_key: &str) -> Pacer {
+        use std::collections::HashMap;
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        static PACERS: Mutex<Option<HashMap<(String, u64), Pacer>>> = Mutex::new(None);
+
+        let mut hasher = DefaultHasher::new();
+        api_key.hash(&mut hasher);
+        let id = (api_url.trim_end_matches('/').to_owned(), hasher.finish());
+        let mut pacers = PACERS.lock().unwrap_or_else(|e| e.into_inner());
+        let pacers = pacers.get_or_insert_with(HashMap::new);
+        (pacers.entry(id))
+            .or_insert_with(|| Pacer::new(MIN_INTERVAL))
+            .clone()
     }
 
     /// Waits for this caller's turn; tokio's mutex queues waiters fairly, so turns are
@@ -862,6 +886,17 @@ mod tests {
             let gap = pair[1].0 - pair[0].1;
             assert!(gap >= Duration::from_millis(40), "{gap:?}");
         }
+    }
+
+    #[test]
+    fn clients_of_one_server_and_key_share_a_pacer() {
+        let a = Pacer::shared("http://127.0.0.1:1/v1", "key-a");
+        let same = Pacer::shared("http://127.0.0.1:1/v1/", "key-a");
+        let other_key = Pacer::shared("http://127.0.0.1:1/v1", "key-b");
+        let other_server = Pacer::shared("http://127.0.0.1:2/v1", "key-a");
+        assert!(Arc::ptr_eq(&a.next, &same.next));
+        assert!(!Arc::ptr_eq(&a.next, &other_key.next));
+        assert!(!Arc::ptr_eq(&a.next, &other_server.next));
     }
 
     #[tokio::test]

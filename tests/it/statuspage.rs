@@ -183,7 +183,7 @@ async fn a_read_recovers_from_throttling() {
 }
 
 #[tokio::test]
-async fn two_clients_sharing_a_key_recover_from_throttling_each_other() {
+async fn two_clients_of_one_key_share_its_pace() {
     let fake = fake().await;
     let (a, b) = (client(&fake), client(&fake));
     let first = draft(StatusPhase::Investigating, &[]);
@@ -192,12 +192,51 @@ async fn two_clients_sharing_a_key_recover_from_throttling_each_other() {
     ra.unwrap();
     rb.unwrap();
 
-    assert_eq!(fake.state().incidents(PAGE).len(), 2);
     let requests = fake.state().requests();
-    let refused = (requests.iter())
-        .filter(|r| [420, 429].contains(&r.status))
-        .count();
-    assert!(refused >= 1, "{:?}", statuses(&requests));
+    assert_eq!(statuses(&requests), [201, 201]);
+    assert_paced(&requests);
+}
+
+#[tokio::test]
+async fn a_write_recovers_when_someone_else_used_the_key_just_before() {
+    let fake = fake().await;
+    let sp = client(&fake);
+    let elsewhere = reqwest::Client::new()
+        .get(format!("{}/pages/{PAGE}/components", fake.url()))
+        .header("Authorization", format!("OAuth {KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(elsewhere.status().is_success());
+
+    sp.create_incident(&draft(StatusPhase::Investigating, &[]))
+        .await
+        .unwrap();
+    assert_eq!(statuses(&fake.state().requests()), [200, 420, 201]);
+    assert_eq!(fake.state().incidents(PAGE).len(), 1);
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_reported_not_waited_out() {
+    let fake = fake().await;
+    let sp = client(&fake);
+    let throttle = Fault::Throttle {
+        status: 429,
+        retry_after: Some(120),
+    };
+    fake.state().fail_next(1, throttle);
+    let error = sp
+        .create_incident(&draft(StatusPhase::Investigating, &[]))
+        .await
+        .unwrap_err();
+    let Error::RateLimited {
+        retry_after_secs, ..
+    } = error
+    else {
+        panic!("expected RateLimited, got {error:?}");
+    };
+    assert_eq!(retry_after_secs, 120);
+    assert_eq!(fake.state().requests().len(), 1);
 }
 
 #[tokio::test]
