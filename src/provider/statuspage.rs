@@ -10,6 +10,7 @@
 //! `TODO(statuspage-outbox)`: writes go straight to the server; once the durable outbox
 //! exists they should go through it like every other write-back.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -452,6 +453,7 @@ impl Statuspage {
     /// Every item of a paged list; each page is one paced request.
     async fn list(&self, path: &str) -> Result<Vec<Value>> {
         let mut all: Vec<Value> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for page in 1..=MAX_LIST_PAGES {
             let query = [
                 ("page".to_owned(), page.to_string()),
@@ -465,16 +467,23 @@ impl Statuspage {
                 return Err(malformed(&format!("`{path}` did not answer with a list")));
             };
             let count = items.len();
-            let fresh: Vec<Value> = (items.into_iter())
-                .filter(|item| !all.iter().any(|seen| same_id(seen, item)))
-                .collect();
+            let before = all.len();
+            // Items without an id pass here and are skipped, with a warning, by the caller.
+            all.extend(
+                items
+                    .into_iter()
+                    .filter(|item| id(item).is_none_or(|i| seen.insert(i))),
+            );
             // A short page is the last; a page of repeats means the server ignores `page`.
-            let done = count < PER_PAGE || fresh.is_empty();
-            all.extend(fresh);
-            if done {
-                break;
+            if count < PER_PAGE || all.len() == before {
+                return Ok(all);
             }
         }
+        tracing::warn!(
+            path,
+            pages = MAX_LIST_PAGES,
+            "list cut short after this many pages"
+        );
         Ok(all)
     }
 
@@ -562,10 +571,6 @@ fn skipped(count: usize, what: &str) {
     if count > 0 {
         tracing::warn!(count, what, "Statuspage items without an id skipped");
     }
-}
-
-fn same_id(a: &Value, b: &Value) -> bool {
-    a.get("id").and_then(Value::as_str) == b.get("id").and_then(Value::as_str)
 }
 
 fn text(v: &Value, key: &str) -> String {
