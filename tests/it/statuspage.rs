@@ -200,6 +200,10 @@ async fn two_clients_of_one_key_share_its_pace() {
 #[tokio::test]
 async fn a_write_recovers_when_someone_else_used_the_key_just_before() {
     let fake = fake().await;
+    // A wider interval than the server's, told in Retry-After, so a slow machine cannot let
+    // the second request slip past the limit.
+    fake.state().set_min_interval(Duration::from_secs(3));
+    fake.state().set_retry_after(true);
     let sp = client(&fake);
     let elsewhere = reqwest::Client::new()
         .get(format!("{}/pages/{PAGE}/components", fake.url()))
@@ -212,7 +216,9 @@ async fn a_write_recovers_when_someone_else_used_the_key_just_before() {
     sp.create_incident(&draft(StatusPhase::Investigating, &[]))
         .await
         .unwrap();
-    assert_eq!(statuses(&fake.state().requests()), [200, 420, 201]);
+    let requests = fake.state().requests();
+    assert_eq!(statuses(&requests), [200, 420, 201]);
+    assert!(requests[2].received_at - requests[0].received_at >= Duration::from_secs(3));
     assert_eq!(fake.state().incidents(PAGE).len(), 1);
 }
 
