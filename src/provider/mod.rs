@@ -8,6 +8,7 @@ pub mod http;
 pub mod local;
 pub mod pagerduty;
 pub mod pagerduty_write;
+pub mod statuspage;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! Integration tests of the core and the CLI against real parts: a SQLite file, a real
-//! Alertmanager, a private D-Bus notification server, and the PagerDuty fake.
+//! Alertmanager, a private D-Bus notification server, and the PagerDuty and Statuspage fakes.
 
 mod actions;
 mod alertmanager;
@@ -9,4 +9,5 @@ mod outbox;
 mod pagerduty;
 mod paging;
 mod secrets;
+mod statuspage;
 mod support;

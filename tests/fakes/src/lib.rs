@@ -1,4 +1,5 @@
-//! Fakes of SaaS providers for Tocsin tests and benchmarks; today, the PagerDuty REST API v2.
+//! Fakes of SaaS providers for Tocsin tests and benchmarks: the PagerDuty REST API v2 and,
+//! in [`statuspage`], the Statuspage REST API v1.
 //!
 //! [`PagerDutyFake`] serves the read side of the contract and the writes a responder makes
 //! (acknowledge, resolve, reassign, escalate, urgency, priority, notes, snooze, new incidents) from
@@ -17,6 +18,7 @@ mod model;
 mod params;
 mod render;
 mod seed;
+pub mod statuspage;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
