@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::cockpit::{Timer, TimerKind};
 use crate::error::{Error, Result};
 use crate::model::{Id, Incident};
 
@@ -27,6 +28,8 @@ pub trait Notifier: Send + Sync {
     fn page(&self, incident: &Incident) -> Result<()>;
     /// One notification summarising several pages.
     fn storm(&self, incidents: &[Incident]) -> Result<()>;
+    /// A cockpit timer that came due: a delegated task or the next stakeholder update.
+    fn reminder(&self, timer: &Timer) -> Result<()>;
 }
 
 /// Shows the claimed pages; returns the ids whose notification could not be shown, so the
@@ -113,6 +116,24 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// A due timer's title and body, with the incident's text made safe like a page's.
+pub fn reminder_text(timer: &Timer) -> (String, String) {
+    let label = one_line(&timer.label, MAX_FIELD_CHARS);
+    let title = match (timer.kind, &timer.owner) {
+        (TimerKind::Update, _) => "Stakeholder update due".to_string(),
+        (TimerKind::Task, Some(owner)) => {
+            format!("Due now: {label} ({})", one_line(owner, MAX_FIELD_CHARS))
+        }
+        (TimerKind::Task, None) => format!("Due now: {label}"),
+    };
+    let incident = one_line(&timer.incident_title, MAX_FIELD_CHARS);
+    let body = match timer.kind {
+        TimerKind::Update => format!("{label}\n{incident}"),
+        TimerKind::Task => incident,
+    };
+    (escape_markup(&title), escape_markup(&body))
+}
+
 fn escape_markup(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -130,15 +151,28 @@ impl DesktopNotifier {
     }
 
     fn show(&self, summary: &str, body: &str, incident: Option<Id>, urgent: bool) -> Result<()> {
+        self.show_with(summary, body, incident, urgent, true)
+    }
+
+    /// `ack` offers Acknowledge next to Open (pages do; reminders do not).
+    fn show_with(
+        &self,
+        summary: &str,
+        body: &str,
+        incident: Option<Id>,
+        urgent: bool,
+        ack: bool,
+    ) -> Result<()> {
         let mut n = notify_rust::Notification::new();
         n.appname("Tocsin")
             .summary(summary)
             .body(body)
             .icon("dialog-warning");
         if incident.is_some() {
-            n.action("default", "Open")
-                .action("open", "Open")
-                .action("acknowledge", "Acknowledge");
+            n.action("default", "Open").action("open", "Open");
+            if ack {
+                n.action("acknowledge", "Acknowledge");
+            }
         }
         #[cfg(all(unix, not(target_os = "macos")))]
         {
@@ -203,12 +237,19 @@ impl Notifier for DesktopNotifier {
             urgent,
         )
     }
+
+    fn reminder(&self, timer: &Timer) -> Result<()> {
+        let (title, body) = reminder_text(timer);
+        self.show_with(&title, &body, Some(timer.incident_id), true, false)
+    }
 }
 
 /// A notifier that remembers what it was asked to show; for tests and `--dry-run`.
 #[derive(Default)]
 pub struct RecordingNotifier {
     pub shown: Mutex<Vec<Vec<Id>>>,
+    /// Ids of the timers it was asked to remind of.
+    pub reminders: Mutex<Vec<Id>>,
 }
 
 impl Notifier for RecordingNotifier {
@@ -226,6 +267,14 @@ impl Notifier for RecordingNotifier {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(ids);
+        Ok(())
+    }
+
+    fn reminder(&self, timer: &Timer) -> Result<()> {
+        self.reminders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(timer.id);
         Ok(())
     }
 }

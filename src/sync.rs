@@ -38,6 +38,8 @@ pub enum SyncEvent {
     Paged { incident_ids: Vec<Id> },
     /// Notifications stopped or started working again (see [`Engine::pager_status`]).
     Pager,
+    /// Cockpit timers came due and were shown.
+    Reminded { timer_ids: Vec<Id> },
     /// Writes left the outbox: sent, or refused by the provider (a conflict, say), which
     /// the person must be told about.
     Outbox {
@@ -266,6 +268,7 @@ impl Engine {
                 Err(e) => tracing::error!(error = %e, "cannot read accounts"),
             }
             self.raise_pages().await;
+            self.raise_reminders().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
@@ -593,6 +596,55 @@ impl Engine {
                 incident_ids: raised,
             });
         }
+    }
+}
+
+impl Engine {
+    /// Claims every cockpit timer that came due and shows it, once each across processes;
+    /// a reminder that could not be shown is given back and tried on the next tick.
+    pub async fn raise_reminders(&self) {
+        if !self.config.raise_pages {
+            return;
+        }
+        let timers = match self.tocsin.store().claim_due_timers(Utc::now()) {
+            Ok(timers) if timers.is_empty() => return,
+            Ok(timers) => timers,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the cockpit timers");
+                return;
+            }
+        };
+        let notifier = self.notifier.clone();
+        let shown = tokio::task::spawn_blocking(move || {
+            let results: Vec<(Id, bool)> = timers
+                .iter()
+                .map(|t| (t.id, notifier.reminder(t).is_ok()))
+                .collect();
+            results
+        })
+        .await
+        .unwrap_or_default();
+
+        let store = self.tocsin.store();
+        for (id, ok) in &shown {
+            let recorded = match ok {
+                true => store.mark_timer_fired(*id),
+                false => store.release_timer(*id),
+            };
+            if let Err(e) = recorded {
+                tracing::error!(error = %e, timer = id, "cannot record a reminder");
+            }
+        }
+        let failed = shown.iter().filter(|(_, ok)| !ok).count();
+        self.report_notifier_health(failed);
+        tracing::info!(shown = shown.len() - failed, failed, "reminders raised");
+        let _ = self.events.send(SyncEvent::Reminded {
+            timer_ids: shown
+                .iter()
+                .filter(|(_, ok)| *ok)
+                .map(|(id, _)| *id)
+                .collect(),
+        });
     }
 }
 

@@ -149,7 +149,9 @@ fn forward_sync_events<R: Runtime>(app: AppHandle<R>, engine: &Engine) {
                     }
                     Some(account_id)
                 }
-                Ok(SyncEvent::Paged { .. }) | Ok(SyncEvent::Pager) => None,
+                Ok(SyncEvent::Paged { .. })
+                | Ok(SyncEvent::Pager)
+                | Ok(SyncEvent::Reminded { .. }) => None,
                 // Missed events still mean "something changed": refetch everything.
                 Err(RecvError::Lagged(_)) => None,
                 Err(RecvError::Closed) => break,

@@ -198,3 +198,59 @@ fn acknowledge_on_a_drill_notification_acknowledges_it() {
     assert_eq!(detail["incident"]["status"], "acknowledged");
     assert_eq!(detail["timeline"][1]["kind"], "acknowledge");
 }
+
+#[test]
+fn due_cockpit_timers_become_one_notification_each_across_restarts() {
+    let bus = NotificationBus::start();
+    let cli = Cli::new();
+    cli.ok(&["declare", "Checkout down", "--severity", "1"]);
+    cli.ok(&["command", "start", "1", "--sev", "1"]);
+    cli.ok(&[
+        "timer",
+        "add",
+        "1",
+        "10",
+        "Roll back the <b>deploy</b>",
+        "--owner",
+        "Grace",
+    ]);
+    // Bring both timers (the task and the stakeholder update) due now.
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(5))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let db = crate::support::open_db(&cli.db_path());
+    let due = db
+        .execute("UPDATE cockpit_timers SET due_at = ?1", [&past])
+        .unwrap();
+    assert_eq!(due, 2);
+    drop(db);
+
+    let (watcher, _lines) = watch(&cli, &bus);
+    let calls = wait_for(Duration::from_secs(15), "two reminders", || {
+        let calls = bus.notify_calls();
+        (calls.len() >= 2).then_some(calls)
+    });
+    let all = calls.join("\n");
+    assert!(all.contains("Stakeholder update due"), "{all}");
+    assert!(
+        all.contains("Due now: Roll back the &lt;b&gt;deploy&lt;/b&gt; (Grace)"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("acknowledge"),
+        "a reminder offers no Acknowledge: {all}"
+    );
+
+    // A restart does not remind again, and the timeline says the timers fired.
+    drop(watcher);
+    let (_watcher, _lines) = watch(&cli, &bus);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(bus.notify_calls().len(), 2, "{:?}", bus.notify_calls());
+    let timeline = cli.json(&["incident", "show", "1", "--json"]);
+    let fired = timeline["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["summary"].as_str().unwrap_or("").starts_with("Due now"))
+        .count();
+    assert!(fired >= 1, "{timeline}");
+}
