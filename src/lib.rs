@@ -20,8 +20,8 @@ pub use error::{Error, Result};
 pub use store::{NewAccount, Store};
 
 use model::{
-    Account, AccountHealth, Action, Declaration, Id, Incident, IncidentDetail, IncidentFilter,
-    OnCall, OutboxEntry, ProviderKind, Service, TokenSource,
+    Account, AccountHealth, Action, Declaration, Glance, Id, Incident, IncidentDetail,
+    IncidentFilter, OnCall, OutboxEntry, ProviderKind, Service, TokenSource,
 };
 
 /// The core, opened on one data directory. Share it behind an `Arc`.
@@ -65,6 +65,23 @@ impl Tocsin {
 
     pub fn oncall_now(&self) -> Result<Vec<OnCall>> {
         self.store.oncall_now()
+    }
+
+    /// On call or not, how many open incidents wait for an acknowledgement, and the first
+    /// `limit` open incidents in work order: what the tray shows.
+    pub fn glance(&self, limit: u32) -> Result<Glance> {
+        let on_call = self.store.oncall_now()?.iter().any(|o| o.is_me);
+        let filter = IncidentFilter {
+            limit: Some(limit),
+            ..IncidentFilter::default()
+        };
+        let open = self.store.incidents(&filter)?;
+        let unacknowledged = self.store.count_unacknowledged()?;
+        Ok(Glance {
+            on_call,
+            unacknowledged,
+            open,
+        })
     }
 
     pub fn health(&self) -> Result<Vec<AccountHealth>> {
@@ -287,5 +304,29 @@ fn validate(new: &NewAccount, has_token: bool) -> Result<()> {
         }
         ProviderKind::Local => Err(Error::Invalid("the local workspace exists already".into())),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GlanceState;
+
+    #[test]
+    fn the_glance_turns_from_paged_to_quiet_when_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let tocsin = Tocsin::open(dir.path()).unwrap();
+        assert_eq!(tocsin.glance(10).unwrap().state(), GlanceState::NotOnCall);
+
+        let drill = tocsin.start_drill().unwrap();
+        let glance = tocsin.glance(10).unwrap();
+        assert_eq!(glance.state(), GlanceState::Paged);
+        assert_eq!(glance.unacknowledged, 1);
+        assert_eq!(glance.open[0].id, drill.id);
+
+        tocsin.act(drill.id, &Action::Acknowledge).unwrap();
+        let glance = tocsin.glance(10).unwrap();
+        assert_eq!(glance.state(), GlanceState::NotOnCall);
+        assert_eq!(glance.open.len(), 1, "acknowledged is still open");
     }
 }

@@ -440,3 +440,38 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     pub last_error_code: Option<String>,
 }
+
+/// Where the person stands at a glance, for the tray: on call or not, and what is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Glance {
+    /// On call right now at any account (from the cached on-call rows).
+    pub on_call: bool,
+    /// Open incidents not acknowledged yet (triggered or a status Tocsin does not know).
+    pub unacknowledged: usize,
+    /// Open incidents in work order (unacknowledged first), at most a handful.
+    pub open: Vec<Incident>,
+}
+
+impl Glance {
+    /// The tray's state: paged beats on call beats idle.
+    pub fn state(&self) -> GlanceState {
+        if self.unacknowledged > 0 {
+            GlanceState::Paged
+        } else if self.on_call {
+            GlanceState::OnCall
+        } else {
+            GlanceState::NotOnCall
+        }
+    }
+}
+
+/// The three states the tray icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum GlanceState {
+    NotOnCall,
+    OnCall,
+    Paged,
+}

@@ -179,6 +179,9 @@ impl Engine {
     pub fn act(&self, incident_id: Id, action: &Action) -> Result<IncidentDetail> {
         let detail = self.tocsin.act(incident_id, action)?;
         self.outbox_wake.notify_one();
+        let _ = self.events.send(SyncEvent::Changed {
+            account_id: detail.incident.account_id,
+        });
         Ok(detail)
     }
 
@@ -186,6 +189,7 @@ impl Engine {
     pub fn declare(&self, account_id: Id, declaration: &Declaration) -> Result<Incident> {
         let incident = self.tocsin.declare(account_id, declaration)?;
         self.outbox_wake.notify_one();
+        let _ = self.events.send(SyncEvent::Changed { account_id });
         Ok(incident)
     }
 

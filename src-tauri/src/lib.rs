@@ -2,6 +2,7 @@
 //! logic of its own.
 
 mod commands;
+pub mod tray;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -103,7 +104,9 @@ pub fn app_builder<R: Runtime>(
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
             forward_sync_events(app.handle().clone(), &engine);
+            // The tray follows the live engine; a shell driven without one has no tray.
             if run_sync {
+                tray::create(app.handle());
                 tauri::async_runtime::spawn(engine.run());
             }
             Ok(())
@@ -159,6 +162,7 @@ fn forward_sync_events<R: Runtime>(app: AppHandle<R>, engine: &Engine) {
             if let Err(err) = app.emit(EVENT_CHANGED, ChangedPayload { account_id }) {
                 tracing::warn!(%err, "could not tell the window about a sync");
             }
+            tray::refresh(&app);
         }
     });
 }

@@ -203,6 +203,16 @@ impl Store {
             })
     }
 
+    /// Open incidents nobody has acknowledged (triggered, or a status Tocsin does not know).
+    pub fn count_unacknowledged(&self) -> Result<usize> {
+        let count: i64 = self.conn().query_row(
+            "SELECT count(*) FROM incidents WHERE status NOT IN ('acknowledged', 'resolved')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(count as usize)
+    }
+
     /// Who is on call right now, per escalation policy and level.
     pub fn oncall_now(&self) -> Result<Vec<OnCall>> {
         let now = ts(Utc::now());
