@@ -90,12 +90,14 @@ impl PagerDuty {
         self.settle(sent, id, me).await
     }
 
-    /// Turns a send's result into a delivery with the incident as PagerDuty now has it.
-    async fn settle(&self, sent: Result<Option<String>>, id: &str, me: &str) -> Result<Delivery> {
+    /// Turns a send's result into a delivery with the incident as PagerDuty now has it: from
+    /// the answer when it carries the incident (a change, a snooze), else as cached (a note
+    /// does not change the incident).
+    async fn settle(&self, sent: Result<Sent>, id: &str, me: &str) -> Result<Delivery> {
         match sent {
-            Ok(result) => Ok(Delivery::Done {
-                result,
-                incident: Some(self.current(id, me).await?),
+            Ok(sent) => Ok(Delivery::Done {
+                incident: sent.incident.map(|v| incident(&v, me)),
+                result: sent.created,
             }),
             Err(Error::Provider {
                 api_code: Some(code),
@@ -117,7 +119,7 @@ impl PagerDuty {
         id: &str,
         text: &str,
         headers: HeaderMap,
-    ) -> Result<Option<String>> {
+    ) -> Result<Sent> {
         let text = text.trim();
         if entry.resend {
             if let Some(found) = self.find_note(id, text, entry).await? {
@@ -125,7 +127,10 @@ impl PagerDuty {
                     outbox = entry.id,
                     "note found at the provider; not sent again"
                 );
-                return Ok(Some(found));
+                return Ok(Sent {
+                    created: Some(found),
+                    incident: None,
+                });
             }
         }
         let body = json!({ "note": { "content": text } });
@@ -172,8 +177,10 @@ impl PagerDuty {
 
         let body = json!({ "incident": declaration_body(d, service, &entry.key) });
         match self.send(Method::POST, "/incidents", &body, headers).await {
-            Ok(Some(id)) => Ok(landed(self.current(&id, me).await?)),
-            Ok(None) => Err(Error::Malformed {
+            Ok(Sent {
+                incident: Some(v), ..
+            }) => Ok(landed(incident(&v, me))),
+            Ok(_) => Err(Error::Malformed {
                 provider: "PagerDuty".into(),
                 message: "the new incident has no id".into(),
             }),
@@ -210,24 +217,34 @@ impl PagerDuty {
         Ok(incident(&body["incident"], me))
     }
 
-    /// Sends one write; returns the id of what it created, if the answer names one.
+    /// Sends one write and reads what the answer says about it.
     async fn send(
         &self,
         method: Method,
         path: &str,
         body: &Value,
         headers: HeaderMap,
-    ) -> Result<Option<String>> {
+    ) -> Result<Sent> {
         let answer = self
             .http
             .send_once(method, path, Some(body), headers)
             .await?;
-        let created = ["incident", "note", "log_entry"]
+        let created = ["note", "incident", "log_entry"]
             .iter()
             .find_map(|k| answer[*k]["id"].as_str())
             .map(str::to_string);
-        Ok(created)
+        let incident = answer["incident"]
+            .as_object()
+            .filter(|o| o.contains_key("id"))
+            .map(|_| answer["incident"].clone());
+        Ok(Sent { created, incident })
     }
+}
+
+/// What a write's answer told: the id of what it created, and the incident afterwards.
+struct Sent {
+    created: Option<String>,
+    incident: Option<Value>,
 }
 
 fn landed(record: IncidentRecord) -> Delivery {
