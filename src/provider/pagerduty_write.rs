@@ -30,6 +30,9 @@ pub struct Acting {
     pub user_id: Option<String>,
 }
 
+// TODO(bulk-write): one request per entry. A run of queued resolutions could go as one bulk
+// `PUT /incidents` (up to 250 per request); acknowledgements would still need the read that
+// keeps them from reopening an incident resolved elsewhere.
 impl PagerDuty {
     /// Sends one outbox entry. Errors are the transport's or the provider's; a conflict is a
     /// [`Delivery::Conflict`], not an error.
