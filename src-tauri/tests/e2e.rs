@@ -198,6 +198,26 @@ impl NotificationServer {
         }
     }
 
+    /// The first `Notify` call whose text contains `needle`.
+    fn wait_for_notify_containing(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT_LIMIT;
+        loop {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let found = text
+                .split(" Notify ")
+                .skip(1)
+                .find(|call| call.contains(needle));
+            if let Some(call) = found {
+                return call.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no notification mentioned {needle:?}: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Acts as if the person clicked `action` on notification `id`.
     fn invoke_action(&self, id: u32, action: &str) {
         self.python(&format!(
@@ -360,6 +380,30 @@ impl PdFake {
             "creating the incident: {}",
             response.status()
         );
+    }
+}
+
+impl PdFake {
+    /// A triggered incident assigned to the token's user (Ada), so it pages.
+    fn create_incident_for_me(&self, title: &str) {
+        let response = self
+            .http
+            .post(format!("{}/_fake/incidents", self.url))
+            .json(&json!({ "title": title, "urgency": "high", "assignee_ids": ["PUSER1"] }))
+            .send()
+            .expect("the fake's control API answers");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// The API requests the fake received, oldest first.
+    fn requests(&self) -> Vec<Value> {
+        let body: Value = self
+            .http
+            .get(format!("{}/_fake/requests", self.url))
+            .send()
+            .and_then(|r| r.json())
+            .expect("the fake's control API answers");
+        body["requests"].as_array().cloned().unwrap_or_default()
     }
 }
 
@@ -562,4 +606,80 @@ fn eventually<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<
         );
         std::thread::sleep(Duration::from_millis(250));
     }
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn acknowledge_on_a_page_goes_through_the_outbox_and_a_due_update_reminds() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    add_pagerduty_account(data.path(), &fake.url);
+    // A SEV-1 in the local workspace with its cockpit running: its first stakeholder update
+    // is due in a quarter of an hour.
+    run_cli(
+        data.path(),
+        &["declare", "Checkout down", "--severity", "1"],
+    );
+    run_cli(data.path(), &["command", "start", "1", "--sev", "1"]);
+
+    let bus = PrivateBus::start();
+    let notifications = NotificationServer::start(data.path(), &bus);
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    session.wait_for("[data-testid=incident-list]");
+
+    // Paged at PagerDuty; the person clicks Acknowledge on the notification.
+    fake.create_incident_for_me("Payments answer 500");
+    let page = notifications.wait_for_notify_containing("Payments answer 500");
+    assert!(
+        page.contains("acknowledge"),
+        "no Acknowledge action: {page}"
+    );
+    notifications.invoke_action(1, "acknowledge");
+
+    let put = eventually("the acknowledgement at PagerDuty", WAIT_LIMIT, || {
+        let requests = fake.requests();
+        requests.into_iter().find(|r| r["method"] == "PUT")
+    });
+    assert_eq!(put["from"], "ada@example.com", "sent as the person: {put}");
+    session.wait_for("[data-testid=incident-row].status-edge-acknowledged");
+    session.screenshot("acknowledged-from-notification.png");
+
+    // A quarter of an hour later (the timer is moved, not the clock), the reminder shows.
+    make_timers_due(&data.path().join("tocsin.sqlite3"));
+    let reminder = notifications.wait_for_notify_containing("Stakeholder update due");
+    assert!(reminder.contains("Checkout down"), "{reminder}");
+    assert!(
+        !reminder.contains("acknowledge"),
+        "a reminder has nothing to acknowledge: {reminder}"
+    );
+}
+
+/// Runs the `tocsin` CLI on `data_dir` and insists on success.
+fn run_cli(data_dir: &Path, args: &[&str]) {
+    let status = Command::new(binary("TOCSIN_CLI_BIN", "tocsin"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .expect("the tocsin CLI runs");
+    assert!(status.success(), "tocsin {args:?} failed");
+}
+
+/// Brings every pending cockpit timer due now, as if their time had come.
+fn make_timers_due(db: &Path) {
+    let script = "import sqlite3, sys, datetime\n\
+        c = sqlite3.connect(sys.argv[1], timeout=10)\n\
+        past = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5))\n\
+        c.execute('UPDATE cockpit_timers SET due_at = ? WHERE fired_at IS NULL', \
+        (past.strftime('%Y-%m-%dT%H:%M:%S.000Z'),))\n\
+        c.commit()\n";
+    let status = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .arg(db)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "could not move the timers");
 }
