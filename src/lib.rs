@@ -195,12 +195,44 @@ impl Tocsin {
                         "PagerDuty opens incidents on a service; choose one".into(),
                     ));
                 }
+                let declaration = self.mapped(account_id, declaration)?;
                 let (_, id) = self
                     .store
-                    .enqueue_declaration(account_id, declaration, "You")?;
+                    .enqueue_declaration(account_id, &declaration, "You")?;
                 self.store.incident_row(id)
             }
         }
+    }
+
+    /// The declaration with the urgency and priority the account's severity mapping gives its
+    /// severity, where the person did not choose them.
+    fn mapped(&self, account_id: Id, declaration: &Declaration) -> Result<Declaration> {
+        let mut d = declaration.clone();
+        let (urgency, priority) = self.severity_targets(account_id, d.severity)?;
+        d.urgency = d.urgency.or(Some(urgency));
+        d.priority_id = d.priority_id.or(priority);
+        Ok(d)
+    }
+
+    /// What the account's severity mapping says `level` means at the provider: an urgency,
+    /// and a priority id when the mapped priority name is in the cached directory.
+    pub fn severity_targets(
+        &self,
+        account_id: Id,
+        level: u8,
+    ) -> Result<(model::Urgency, Option<String>)> {
+        let mapping = self.store.severity_mapping(account_id)?;
+        let Some(m) = mapping.into_iter().find(|m| m.level == level) else {
+            return Err(Error::Invalid(format!(
+                "severity must be 1 to 4, not {level}"
+            )));
+        };
+        let priority = m.priority.as_deref().and_then(|name| {
+            self.store
+                .find_named(store::Directory::Priorities, account_id, name)
+                .ok()
+        });
+        Ok((m.urgency, priority))
     }
 
     /// Writes on their way to providers: unfinished ones and those of the last day.

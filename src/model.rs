@@ -366,6 +366,9 @@ pub struct Declaration {
     pub service_id: Option<String>,
     #[serde(default)]
     pub urgency: Option<Urgency>,
+    /// A priority by its provider id.
+    #[serde(default)]
+    pub priority_id: Option<String>,
     /// Free text for the incident's body.
     #[serde(default)]
     pub details: Option<String>,

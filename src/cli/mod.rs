@@ -434,6 +434,7 @@ async fn declare(tocsin: &Tocsin, args: DeclareArgs) -> Result<ExitCode> {
         severity: args.severity,
         service_id,
         urgency: args.urgency.map(Into::into),
+        priority_id: None,
         details: args.details,
     };
     let incident = tocsin.declare(account.id, &declaration)?;

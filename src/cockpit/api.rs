@@ -75,6 +75,7 @@ impl Tocsin {
     /// the first stakeholder-update reminder.
     pub fn start_command(&self, incident: Id, level: u8, by: &str) -> Result<Cockpit> {
         self.store.start_command(incident, level, by)?;
+        self.follow_severity(incident, level)?;
         self.store.cockpit(incident)
     }
 
@@ -86,7 +87,38 @@ impl Tocsin {
     /// Changes a running cockpit's severity.
     pub fn set_incident_severity(&self, incident: Id, level: u8, by: &str) -> Result<Cockpit> {
         self.store.set_incident_severity(incident, level, by)?;
+        self.follow_severity(incident, level)?;
         self.store.cockpit(incident)
+    }
+
+    /// Brings a PagerDuty incident's urgency and priority in line with the account's mapping
+    /// for `level`, through the outbox like any other action (so the change shows on the
+    /// timeline and can be seen, and undone, at the provider). Other providers have nothing
+    /// to map onto.
+    fn follow_severity(&self, incident: Id, level: u8) -> Result<()> {
+        let current = self.store.incident_row(incident)?;
+        if current.provider != crate::model::ProviderKind::Pagerduty {
+            return Ok(());
+        }
+        let (urgency, priority) = self.severity_targets(current.account_id, level)?;
+        if current.urgency != urgency {
+            self.act(incident, &crate::model::Action::SetUrgency { urgency })?;
+        }
+        let priority_name = |id: &str| {
+            self.store
+                .find_named(crate::store::Directory::Priorities, current.account_id, id)
+                .ok()
+        };
+        if let Some(id) = priority {
+            let same = current.priority.as_deref().and_then(priority_name) == Some(id.clone());
+            if !same {
+                self.act(
+                    incident,
+                    &crate::model::Action::SetPriority { priority_id: id },
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Ticks checklist item `position` (1-based).

@@ -318,6 +318,9 @@ fn declaration_body(d: &Declaration, service: &str, key: &str) -> Value {
         "urgency": urgency,
         "incident_key": key,
     });
+    if let Some(priority) = &d.priority_id {
+        body["priority"] = json!({ "id": priority, "type": "priority_reference" });
+    }
     if let Some(details) = d.details.as_deref().filter(|t| !t.trim().is_empty()) {
         body["body"] = json!({ "type": "incident_body", "details": details });
     }
@@ -366,6 +369,7 @@ mod tests {
             severity: 1,
             service_id: Some("PS1".into()),
             urgency: None,
+            priority_id: None,
             details: None,
         };
         let body = declaration_body(&d, "PS1", "k1");

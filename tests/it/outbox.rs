@@ -309,6 +309,7 @@ async fn a_declaration_opens_one_incident_that_the_cache_adopts() {
         severity: 1,
         service_id: Some("PSVC01".into()),
         urgency: None,
+        priority_id: None,
         details: Some("Card auth errors at 40%".into()),
     };
     let placeholder = s.tocsin.declare(account.id, &declaration).unwrap();
@@ -453,4 +454,49 @@ async fn a_declaration_killed_between_sending_and_recording_opens_one_incident()
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn severity_maps_onto_urgency_and_priority_at_pagerduty() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_SEVERITY", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let account = s.tocsin.store().account_by_name("pd").unwrap();
+    s.tocsin
+        .set_severity_mapping(account.id, 1, Urgency::High, Some("P1".into()))
+        .unwrap();
+
+    // Declared as SEV-1: opened high and P1, as the team's mapping says.
+    let declaration = Declaration {
+        title: "Card payments failing".into(),
+        severity: 1,
+        service_id: Some("PSVC01".into()),
+        urgency: None,
+        priority_id: None,
+        details: None,
+    };
+    s.tocsin.declare(account.id, &declaration).unwrap();
+    s.send().await;
+    let opened = fake
+        .state()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/incidents")
+        .count();
+    assert_eq!(opened, 1);
+    let remote = s
+        .tocsin
+        .incidents(&tocsin::model::IncidentFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.title == "Card payments failing")
+        .unwrap();
+    let at_fake = fake.state().incident(&remote.provider_id).unwrap();
+    assert_eq!(at_fake.urgency, "high");
+    assert_eq!(at_fake.priority.map(|p| p.1), Some("P1".into()));
+
+    // Commanded at SEV-3 (low by default): the urgency follows through the outbox.
+    s.tocsin.start_command(s.incident(), 3, "You").unwrap();
+    s.send().await;
+    assert_eq!(fake.state().incident("PINC001").unwrap().urgency, "low");
 }

@@ -14,6 +14,10 @@ severity: number,
  */
 service_id: string | null, urgency: Urgency | null, 
 /**
+ * A priority by its provider id.
+ */
+priority_id: string | null, 
+/**
  * Free text for the incident's body.
  */
 details: string | null, };

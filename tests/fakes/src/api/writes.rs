@@ -139,7 +139,12 @@ pub(super) async fn create(
         }
     }
 
+    let priority = new["priority"]["id"].as_str().and_then(|pid| {
+        let known = state.priorities.iter().find(|p| p.id == pid);
+        known.map(|p| (p.id.clone(), p.name.clone()))
+    });
     let id = state.insert_incident(NewIncident {
+        priority,
         title,
         urgency: new["urgency"].as_str().unwrap_or("high").to_owned(),
         service_id,
