@@ -124,7 +124,8 @@ pub fn draft_of(preview: &StatusPreview) -> StatusDraft {
 /// A client for one configured page, with its key from the keychain or the environment.
 pub(crate) fn client(page: &StatusPage) -> Result<Statuspage> {
     let key = secrets::page_key(page.id, &page.name, &page.key)?;
-    Statuspage::new(&page.api_url, &page.page_id, &key)
+    let client = Statuspage::new(&page.api_url, &page.page_id, &key)?;
+    Ok(client.with_known_components(page.components.clone()))
 }
 
 /// Sends one outbox entry: creates the incident's Statuspage incident, or updates the one it
