@@ -107,6 +107,20 @@ pub enum PageCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Replace a page's API key, keeping the page and its links.
+    Key {
+        name: String,
+        /// Read the key from this environment variable at each run; nothing is stored.
+        #[arg(
+            long,
+            conflicts_with = "key_stdin",
+            required_unless_present = "key_stdin"
+        )]
+        key_env: Option<String>,
+        /// Read the key from standard input and keep it in the OS keychain.
+        #[arg(long)]
+        key_stdin: bool,
+    },
     /// Remove a status page, its links and its keychain entry.
     Remove { name: String },
     /// Read a page's components (and remember them for previews made offline).
@@ -298,6 +312,22 @@ async fn page(tocsin: &Tocsin, cmd: PageCommand) -> Result<ExitCode> {
             refresh(tocsin, &page).await;
         }
         PageCommand::List { json } => print_pages(&tocsin.status_pages()?, json),
+        PageCommand::Key {
+            name,
+            key_env,
+            key_stdin,
+        } => {
+            let page = tocsin.store().status_page_by_name(&name)?;
+            let key = if key_stdin { Some(read_key()?) } else { None };
+            let source = key_env.map_or(TokenSource::Keychain, |var| TokenSource::Env { var });
+            let page = tocsin.replace_status_page_key(page.id, source, key)?;
+            out!(
+                "Replaced the key of `{}`; publications waiting for it are due again",
+                clean(&page.name)
+            );
+            let waiting = tocsin.store().outbox_retry_now(None)?;
+            tracing::debug!(waiting, "outbox entries made due");
+        }
         PageCommand::Remove { name } => {
             let page = tocsin.store().status_page_by_name(&name)?;
             tocsin.remove_status_page(page.id)?;

@@ -134,6 +134,34 @@ impl Tocsin {
         self.store.status_pages()
     }
 
+    /// Replaces a page's API key (after Statuspage rejected it, say), keeping the page and
+    /// its links. A key given here goes to the OS keychain; else `source` names a variable.
+    pub fn replace_status_page_key(
+        &self,
+        page: Id,
+        source: TokenSource,
+        key: Option<String>,
+    ) -> Result<StatusPage> {
+        let current = self.store.status_page(page)?;
+        let source = match (key, source) {
+            (Some(key), _) => {
+                secrets::store_page_key(page, &key)?;
+                TokenSource::Keychain
+            }
+            (None, TokenSource::Env { var }) => {
+                crate::validate_env_var(&var)?;
+                if current.key == TokenSource::Keychain {
+                    secrets::delete_page_key(page)?;
+                }
+                TokenSource::Env { var }
+            }
+            (None, _) => return Err(Error::Invalid("give a key or a variable name".into())),
+        };
+        let page = self.store.set_page_key_source(page, &source)?;
+        tracing::info!(page = %page.name, "status page key replaced");
+        Ok(page)
+    }
+
     /// Removes a status page, its links and its keychain entry.
     pub fn remove_status_page(&self, page: Id) -> Result<()> {
         let page = self.store.status_page(page)?;

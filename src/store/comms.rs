@@ -147,6 +147,22 @@ impl Store {
         Ok(())
     }
 
+    /// Records where the page's key now is (never the key).
+    pub fn set_page_key_source(&self, id: Id, key: &TokenSource) -> Result<StatusPage> {
+        let (kind, var) = match key {
+            TokenSource::Keychain => ("keychain", None),
+            TokenSource::Env { var } => ("env", Some(var.as_str())),
+            TokenSource::None => {
+                return Err(Error::Invalid("a status page needs an API key".into()))
+            }
+        };
+        self.conn().execute(
+            "UPDATE status_pages SET key_kind = ?2, key_env = ?3 WHERE id = ?1",
+            params![id, kind, var],
+        )?;
+        self.status_page(id)
+    }
+
     /// Remembers the page's components as just read, for previews made offline.
     pub fn set_page_components(&self, id: Id, components: &[Component]) -> Result<()> {
         let json = serde_json::to_string(components).expect("components serialise");

@@ -297,3 +297,83 @@ async fn kill_9_between_sending_and_recording_leaves_one_statuspage_incident() {
     .await
     .unwrap();
 }
+
+/// Runs `tocsin args…` with `input` on standard input; returns stdout and stderr together.
+fn run_with_stdin(cli: &Cli, args: &[&str], input: &str) -> String {
+    let mut child = (cli.command().args(args))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "tocsin {args:?}: {text}");
+    text
+}
+
+/// Every byte the store has on disk, WAL and shared memory included.
+fn database_bytes(cli: &Cli) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(cli.data_dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap_or_default());
+    }
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_key_lives_in_the_keychain_and_a_rejected_one_is_replaced() {
+    const NEW_KEY: &str = "sp-rotated-key-9876543210";
+    let fake = fake().await;
+    let (url, handle) = (fake.url(), fake.state());
+    handle.set_min_interval(Duration::ZERO);
+    tokio::task::spawn_blocking(move || {
+        let keychain = crate::support::Keychain::start();
+        let mut cli = Cli::new();
+        cli.env = keychain.env();
+        cli.env.push(("TOCSIN_LOG".into(), "trace".into()));
+        let add = ["statuspage", "add", "--name", "acme", "--api-url", &url];
+        let add = [&add[..], &["--page-id", PAGE, "--key-stdin"]].concat();
+        let said = run_with_stdin(&cli, &add, KEY);
+        assert!(!said.contains(KEY), "{said}");
+        cli.ok(&["declare", "Search is down"]);
+
+        let create = publish_args("investigating", "major_outage");
+        let create: Vec<&str> = create.iter().map(String::as_str).collect();
+        let said = cli.ok(&create);
+        assert!(said.contains("sent to"), "{said}");
+        assert_eq!(handle.incidents(PAGE).len(), 1);
+        let on_disk = database_bytes(&cli);
+        let found = on_disk.windows(KEY.len()).any(|w| w == KEY.as_bytes());
+        assert!(!found, "the key is not in the database");
+
+        handle.revoke_api_key(KEY);
+        handle.add_api_key(NEW_KEY);
+        let update = publish_args("identified", "partial_outage");
+        let update: Vec<&str> = update.iter().map(String::as_str).collect();
+        let said = cli.ok(&update);
+        assert!(
+            said.contains("queued") && said.contains("rejected"),
+            "{said}"
+        );
+        run_with_stdin(&cli, &["statuspage", "key", "acme", "--key-stdin"], NEW_KEY);
+        cli.ok(&["sync", "--once"]);
+
+        let incidents = handle.incidents(PAGE);
+        assert_eq!(incidents.len(), 1, "the same incident, updated");
+        let phases: Vec<&str> = incidents[0]
+            .updates
+            .iter()
+            .map(|u| u.status.as_str())
+            .collect();
+        assert_eq!(phases, ["investigating", "identified"]);
+        drop(keychain);
+    })
+    .await
+    .unwrap();
+}
