@@ -11,7 +11,7 @@ use super::print::clean;
 use tocsin::comms::{
     template, Audience, NewStatusPage, StatusPage, StatusRequest, UpdateDraft, UpdateFields,
 };
-use tocsin::model::TokenSource;
+use tocsin::model::{OutboxState, TokenSource};
 use tocsin::provider::statuspage::{ComponentStatus, Impact, StatusPhase, StatusPreview};
 use tocsin::{Error, Result, Tocsin};
 
@@ -385,14 +385,34 @@ async fn publish(tocsin: &Tocsin, args: PublishArgs) -> Result<ExitCode> {
         fields: UpdateFields::default(),
     };
     let preview = tocsin.statuspage_preview(id, page.id, &request)?;
-    print_preview(&page, &preview, args.json);
+    if !args.json {
+        print_preview(&page, &preview);
+    }
     if args.preview {
+        if args.json {
+            emit(json!({ "page": page.name, "preview": preview }));
+        }
         return Ok(ExitCode::SUCCESS);
     }
 
     let entry = tocsin.statuspage_publish(id, page.id, &preview, &args.by.person)?;
     let account = tocsin.store().incident_row(id)?.account_id;
-    super::report_sent(tocsin, entry, account).await
+    if !args.json {
+        return super::report_sent(tocsin, entry, account).await;
+    }
+    // One JSON document: the preview and where its outbox entry is after trying to send it.
+    let send = tocsin.send_outbox(Some(account));
+    if tokio::time::timeout(super::SEND_WAIT, send).await.is_err() {
+        tracing::debug!(entry, "send still running when the CLI stopped waiting");
+    }
+    let entry = tocsin.store().outbox_entry(entry)?;
+    let refused = matches!(entry.state, OutboxState::Conflict | OutboxState::Failed);
+    emit(json!({ "page": page.name, "preview": preview, "outbox": entry }));
+    Ok(if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Reads the page's components; when the page cannot be reached, says so and goes on with
@@ -427,11 +447,7 @@ fn print_draft(draft: &UpdateDraft, json: bool) {
     }
 }
 
-fn print_preview(page: &StatusPage, p: &StatusPreview, json: bool) {
-    if json {
-        emit(json!({ "page": page.name, "preview": p }));
-        return;
-    }
+fn print_preview(page: &StatusPage, p: &StatusPreview) {
     out!("On status page `{}`:", clean(&page.name));
     out!("  Name:    {}", clean(&p.title));
     out!(

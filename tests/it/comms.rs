@@ -377,3 +377,63 @@ async fn a_page_key_lives_in_the_keychain_and_a_rejected_one_is_replaced() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_titles_stay_text_and_invisible_characters_are_refused() {
+    let fake = fake().await;
+    let (url, handle) = (fake.url(), fake.state());
+    handle.set_min_interval(Duration::ZERO);
+    tokio::task::spawn_blocking(move || {
+        let mut cli = Cli::new();
+        cli.env.push(("SP_KEY".into(), KEY.into()));
+        let markup = "<script>alert(1)</script> [x](https://evil.example)";
+        cli.ok(&["declare", markup, "--severity", "1"]);
+        cli.ok(&["declare", "invoice\u{202e}fdp.exe", "--severity", "1"]);
+        let add = ["statuspage", "add", "--name", "acme", "--api-url", &url];
+        cli.ok(&[&add[..], &["--page-id", PAGE, "--key-env", "SP_KEY"]].concat());
+
+        let draft = cli.json(&["update", "draft", "#1", "--audience", "internal", "--json"]);
+        let subject = draft["subject"].as_str().unwrap();
+        assert!(
+            subject.contains(r"\<script\>") && !subject.contains("](h"),
+            "{subject}"
+        );
+
+        let publish = ["statuspage", "publish", "#1", "--page", "acme", "--phase"];
+        let publish = [
+            &publish[..],
+            &["investigating", "--impact", "minor", "--json"],
+        ]
+        .concat();
+        let sent = cli.json(&publish);
+        assert_eq!(sent["outbox"]["state"], "done", "{sent}");
+        assert_eq!(
+            handle.incidents(PAGE)[0].name,
+            markup,
+            "published as the text it is"
+        );
+
+        // A title's invisible characters are replaced in the default name; a name typed
+        // with one is refused, and nothing is sent.
+        let mut second = publish.clone();
+        second[2] = "#2";
+        second.push("--preview");
+        let preview = cli.json(&second);
+        let title = preview["preview"]["title"].as_str().unwrap();
+        assert_eq!(title, "invoice\u{fffd}fdp.exe");
+        second.pop();
+        let out = cli.run(&[&second[..], &["--name", "invoice\u{202e}fdp.exe"]].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("U+202E"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains('\u{202e}'),
+            "the error shows no bidi override"
+        );
+        assert_eq!(handle.incidents(PAGE).len(), 1, "nothing was sent for #2");
+    })
+    .await
+    .unwrap();
+}
