@@ -146,8 +146,8 @@ pub(crate) async fn deliver(
         Some(link) => update(&client, entry, &link.status_incident_id, draft).await?,
         None => create(tocsin, &client, entry, (incident, page), draft).await?,
     };
-    let phase = draft.phase.as_str();
-    tracing::info!(outbox = entry.id, page = %config.name, status_incident = %id, phase, "published");
+    let (page, phase) = (&config.name, draft.phase.as_str());
+    tracing::info!(outbox = entry.id, %page, status_incident = %id, phase, "published");
     Ok(Delivery::Done {
         result: Some(id),
         incident: None,
@@ -167,8 +167,9 @@ async fn create(
             let taken =
                 (tocsin.store()).status_incident_linked_elsewhere(page, &candidate.id, incident)?;
             if !taken {
-                tracing::info!(outbox = entry.id, status_incident = %candidate.id, "resend found the first send");
-                return Ok(candidate.id.clone());
+                let found = &candidate.id;
+                tracing::info!(outbox = entry.id, status_incident = %found, "first send found");
+                return Ok(found.clone());
             }
         }
     }

@@ -316,3 +316,115 @@ fn page_from_row(r: &Row<'_>) -> rusqlite::Result<StatusPage> {
         components_read_at: r.get::<_, Option<String>>(7)?.as_deref().and_then(parse_ts),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Action;
+    use crate::provider::statuspage::{Impact, StatusPhase};
+    use crate::store::outbox::Finish;
+    use crate::store::test_support::store_with_drill;
+
+    fn page(store: &Store) -> StatusPage {
+        let new = NewStatusPage {
+            name: "acme".into(),
+            api_url: "http://127.0.0.1:9/v1".into(),
+            page_id: "pg1".into(),
+            key: TokenSource::Env { var: "K".into() },
+        };
+        store.add_status_page_then(&new, |_| Ok(())).unwrap()
+    }
+
+    fn draft() -> StatusDraft {
+        StatusDraft {
+            name: "Drill".into(),
+            phase: StatusPhase::Investigating,
+            impact: Impact::Minor,
+            body: String::new(),
+            components: Vec::new(),
+        }
+    }
+
+    /// Queues a publication and records it delivered as `status_incident`.
+    fn deliver(store: &Store, incident: Id, page: Id, status_incident: &str) {
+        let account = store.incident_row(incident).unwrap().account_id;
+        store
+            .enqueue_status(incident, page, &draft(), "Ana")
+            .unwrap();
+        let claimed = store.claim_next(account, Utc::now()).unwrap().unwrap();
+        let done = Finish::Done {
+            result: Some(status_incident.into()),
+            incident: None,
+        };
+        store.finish(&claimed, done).unwrap();
+    }
+
+    #[test]
+    fn a_link_is_what_publishing_made_unless_someone_linked_by_hand() {
+        let (_dir, store, incident) = store_with_drill();
+        let page = page(&store);
+        assert_eq!(store.status_link(incident, page.id).unwrap(), None);
+
+        deliver(&store, incident, page.id, "sp1");
+        let link = store.status_link(incident, page.id).unwrap().unwrap();
+        assert_eq!(
+            (link.status_incident_id.as_str(), link.explicit),
+            ("sp1", false)
+        );
+        assert!(store
+            .status_incident_linked_elsewhere(page.id, "sp1", incident + 1)
+            .unwrap());
+        assert!(!store
+            .status_incident_linked_elsewhere(page.id, "sp1", incident)
+            .unwrap());
+
+        store
+            .link_status_incident(incident, page.id, "sp9", "Ana")
+            .unwrap();
+        let link = store.status_link(incident, page.id).unwrap().unwrap();
+        assert_eq!(
+            (link.status_incident_id.as_str(), link.explicit),
+            ("sp9", true)
+        );
+        store.remove_status_page(page.id).unwrap();
+        assert!(store.status_link(incident, page.id).is_err());
+    }
+
+    #[test]
+    fn a_statuspage_incident_is_never_taken_for_a_providers_earlier_result() {
+        let (_dir, store, incident) = store_with_drill();
+        let page = page(&store);
+        deliver(&store, incident, page.id, "sp1");
+
+        let action = Action::Note { text: "x".into() };
+        store.enqueue_action(incident, &action, "Ana").unwrap();
+        let account = store.incident_row(incident).unwrap().account_id;
+        let claimed = store.claim_next(account, Utc::now()).unwrap().unwrap();
+        assert_eq!(
+            claimed.earlier_result, None,
+            "an Alertmanager resolve would lift it"
+        );
+    }
+
+    #[test]
+    fn a_page_holds_where_its_key_is_never_the_key() {
+        let (_dir, store, _) = store_with_drill();
+        let page = page(&store);
+        assert_eq!(page.key, TokenSource::Env { var: "K".into() });
+        let moved = store
+            .set_page_key_source(page.id, &TokenSource::Keychain)
+            .unwrap();
+        assert_eq!(moved.key, TokenSource::Keychain);
+        assert!(store
+            .set_page_key_source(page.id, &TokenSource::None)
+            .is_err());
+        let again = NewStatusPage {
+            name: "acme".into(),
+            api_url: page.api_url.clone(),
+            page_id: page.page_id.clone(),
+            key: TokenSource::Keychain,
+        };
+        let err = store.add_status_page_then(&again, |_| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("exists already"), "{err}");
+    }
+}
