@@ -193,11 +193,16 @@ async fn a_throttled_publication_waits_and_is_sent_once() {
     let entry = s.publish(StatusPhase::Investigating, ComponentStatus::MajorOutage);
     s.send().await;
     assert_eq!(s.state(entry), OutboxState::Done);
-    let posts: Vec<u16> = (fake.state().requests().iter())
+    let posts: Vec<_> = (fake.state().requests().into_iter())
         .filter(|r| r.method == "POST")
-        .map(|r| r.status)
         .collect();
-    assert_eq!(posts, [420, 429, 201]);
+    let statuses: Vec<u16> = posts.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [420, 429, 201]);
+    for pair in posts.windows(2) {
+        let gap = pair[1].received_at - pair[0].received_at;
+        assert!(gap >= Duration::from_secs(1), "sent again after {gap:?}");
+    }
+    assert_eq!(fake.state().incidents(PAGE).len(), 1);
 }
 
 /// Starts `tocsin args…` stopped at `failpoint`, waits for `reached`, then kills it with -9.
