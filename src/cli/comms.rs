@@ -140,6 +140,12 @@ pub enum PageCommand {
         #[command(flatten)]
         by: By,
     },
+    /// The pages an incident is published on, and as which Statuspage incident.
+    Links {
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create or update the incident's Statuspage incident, through the outbox.
     Publish(PublishArgs),
 }
@@ -362,6 +368,22 @@ async fn page(tocsin: &Tocsin, cmd: PageCommand) -> Result<ExitCode> {
                 link.status_incident_id,
                 clean(&page.name)
             );
+        }
+        PageCommand::Links { incident, json } => {
+            let links = tocsin.status_links(tocsin.store().find_incident(&incident)?)?;
+            if json {
+                emit(json!({ "links": links }));
+            } else if links.is_empty() {
+                out!("Not published on any status page.");
+            }
+            for l in links.iter().filter(|_| !json) {
+                let how = if l.explicit { "linked" } else { "published" };
+                out!(
+                    "{}: {} ({how})",
+                    clean(&l.page_name),
+                    clean(&l.status_incident_id)
+                );
+            }
         }
         PageCommand::Publish(args) => return publish(tocsin, args).await,
     }

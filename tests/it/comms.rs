@@ -298,6 +298,11 @@ async fn kill_9_between_sending_and_recording_leaves_one_statuspage_incident() {
             handle.component(PAGE, "cmpapi").unwrap().status,
             "degraded_performance"
         );
+        let links = cli.json(&["statuspage", "links", "#1", "--json"]);
+        assert_eq!(
+            links["links"][0]["status_incident_id"],
+            incidents[0].id.as_str()
+        );
     })
     .await
     .unwrap();
