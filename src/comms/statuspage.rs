@@ -3,8 +3,9 @@
 //!
 //! Exactly once. An entry is sent, then recorded; a crash between the two leaves it
 //! `sending`, and the next sender gets it back marked as a resend. Statuspage has no
-//! idempotency key, and stores an incident's `metadata` but cannot search by it, so a resend
-//! looks for its first send by what that send must have left:
+//! idempotency key; it stores an incident's `metadata`, but its search (`q`) reads only the
+//! name, status, postmortem and updates, and the fake keeps no metadata. So a resend looks
+//! for its first send by what that send must have left:
 //! - a *create* resent searches the page's incidents by name and adopts one with exactly the
 //!   draft's name whose first update has exactly the draft's message, created no earlier
 //!   than the entry was queued (less [`CLOCK_SKEW`]), and not linked to another Tocsin
