@@ -4,6 +4,7 @@
 //! [`sync::Engine`]. Nothing here depends on Tauri.
 
 pub mod cockpit;
+pub mod comms;
 pub mod error;
 pub mod logs;
 pub mod model;

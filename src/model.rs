@@ -383,6 +383,13 @@ pub enum Write {
     Act { action: Action },
     /// Open a new incident.
     Declare { declaration: Declaration },
+    /// Publish the incident on a status page (a `comms::StatusPage` by local id): create
+    /// the Statuspage incident the first time, update it afterwards. `draft` is exactly what
+    /// the person previewed.
+    Statuspage {
+        page: Id,
+        draft: crate::provider::statuspage::StatusDraft,
+    },
 }
 
 /// Where an outbox entry is on its way to the provider.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::error::{Error, Result};
-use crate::model::{Account, OutboxState, ProviderKind};
+use crate::model::{Account, OutboxState, ProviderKind, Write};
 use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
 use crate::provider::pagerduty::{self, PagerDuty};
@@ -48,7 +48,10 @@ pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
     let mut writer = None;
 
     while let Some(entry) = tocsin.store().claim_next(account.id, Utc::now())? {
-        if writer.is_none() {
+        // A status page is not the account's provider: it has its own client and key, and
+        // the local workspace, which has no provider, may publish to one too.
+        let to_status_page = matches!(entry.write, Write::Statuspage { .. });
+        if writer.is_none() && !to_status_page {
             match Writer::for_account(account) {
                 Ok(w) => writer = Some(w),
                 Err(e) => {
@@ -57,9 +60,12 @@ pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
                 }
             }
         }
-        let sent = match &writer {
-            Some(w) => w.deliver(tocsin, account, &entry).await,
-            None => unreachable!("the writer was just made"),
+        let sent = match (&entry.write, &writer) {
+            (Write::Statuspage { page, draft }, _) => {
+                crate::comms::statuspage::deliver(tocsin, &entry, *page, draft).await
+            }
+            (_, Some(w)) => w.deliver(tocsin, account, &entry).await,
+            (_, None) => unreachable!("the writer was just made"),
         };
         failpoint("outbox-after-send");
         let retrying = settle(tocsin, &entry, sent, &mut report)?;

@@ -10,6 +10,7 @@ macro_rules! out {
 }
 
 mod cockpit;
+mod comms;
 mod print;
 
 use std::io::Read;
@@ -128,6 +129,8 @@ enum Command {
     },
     #[command(flatten)]
     Cockpit(cockpit::CockpitCommand),
+    #[command(flatten)]
+    Comms(comms::CommsCommand),
 }
 
 #[derive(Subcommand)]
@@ -341,6 +344,7 @@ pub async fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Cockpit(cmd) => cockpit::run(&tocsin, cmd),
+        Command::Comms(cmd) => comms::run(&tocsin, cmd).await,
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(

@@ -196,6 +196,7 @@ pub fn outbox(items: &[OutboxEntry], as_json: bool) {
         let what = match &e.write {
             Write::Act { action } => action.verb().to_string(),
             Write::Declare { declaration } => format!("declare SEV-{}", declaration.severity),
+            Write::Statuspage { draft, .. } => format!("status: {}", draft.phase.as_str()),
         };
         let title = e.incident_title.as_deref().map(clean).unwrap_or_default();
         out!(

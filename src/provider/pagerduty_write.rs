@@ -47,6 +47,10 @@ impl PagerDuty {
                 let id = incident_id(entry)?;
                 self.act(entry, id, action, headers, me).await
             }
+            // Sent by `comms::statuspage`, never by a provider's writer (see `outbox::drain`).
+            crate::model::Write::Statuspage { .. } => {
+                Err(crate::Error::Invalid("not a PagerDuty write".into()))
+            }
         }
     }
 

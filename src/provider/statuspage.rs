@@ -7,8 +7,8 @@
 //! A write the server still throttled was not processed, so it is sent again after the wait
 //! the server asked for; any other failed write is returned, never repeated.
 //!
-//! `TODO(statuspage-outbox)`: writes go straight to the server; once the durable outbox
-//! exists they should go through it like every other write-back.
+//! Tocsin publishes through the durable outbox (`comms::statuspage`), which calls this
+//! client once per entry; calling it directly writes straight to the server.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -385,6 +385,13 @@ impl Statuspage {
         })
     }
 
+    /// Starts the client off knowing these components (as last read), so checking a draft
+    /// that names only these needs no request.
+    pub fn with_known_components(self, components: Vec<Component>) -> Statuspage {
+        *self.known.lock().unwrap_or_else(|e| e.into_inner()) = components;
+        self
+    }
+
     /// Every component of the page, in the page's order.
     pub async fn components(&self) -> Result<Vec<Component>> {
         let path = format!("/pages/{}/components", self.page_id);
@@ -434,6 +441,37 @@ impl Statuspage {
         let (page, phase) = (&self.page_id, draft.phase.as_str());
         tracing::info!(%page, incident = %updated.id, phase, "Statuspage incident updated");
         Ok(updated)
+    }
+
+    /// One incident with its updates, newest first.
+    pub async fn incident(&self, id: &str) -> Result<StatusIncident> {
+        check_id("incident", id)?;
+        let path = format!("/pages/{}/incidents/{id}", self.page_id);
+        let turn = self.pacer.turn().await;
+        let answer = self.http.get_json(&path, &[]).await;
+        drop(turn);
+        incident(&answer?).ok_or_else(|| malformed("the incident has no id"))
+    }
+
+    /// The newest incidents (at most one list page) whose name, status or updates mention
+    /// `words`, as the server's search finds them; callers filter further.
+    pub async fn search_incidents(&self, words: &str) -> Result<Vec<StatusIncident>> {
+        let path = format!("/pages/{}/incidents", self.page_id);
+        let query = [
+            ("q".to_owned(), words.to_owned()),
+            ("limit".to_owned(), PER_PAGE.to_string()),
+            ("page".to_owned(), "1".to_owned()),
+        ];
+        let turn = self.pacer.turn().await;
+        let answer = self.http.get_json(&path, &query).await;
+        drop(turn);
+
+        let Value::Array(items) = answer? else {
+            return Err(malformed(&format!("`{path}` did not answer with a list")));
+        };
+        let found: Vec<StatusIncident> = items.iter().filter_map(incident).collect();
+        skipped(items.len() - found.len(), "incidents");
+        Ok(found)
     }
 
     /// Validates a draft: its text first (no request needed), then its components against

@@ -278,4 +278,39 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX cockpit_notes_by_incident ON cockpit_notes(incident_id, at);
     "#,
+    // 6: communicating during an incident: stakeholder-update templates a person imported
+    // (the shipped defaults live in code), the Statuspage pages updates are published to (where
+    // the API key is kept, never the key), and explicit links from an incident to a Statuspage
+    // incident. A link made by publishing is the `result` of its outbox entry instead, so it is
+    // recorded in the same transaction that finishes the entry.
+    r#"
+    CREATE TABLE update_templates (
+        audience    TEXT PRIMARY KEY,   -- internal | customers
+        template    TEXT NOT NULL,      -- JSON of a validated comms::UpdateTemplate
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE status_pages (
+        -- AUTOINCREMENT: an outbox entry names its page by id, so a page removed and added
+        -- again must not inherit the entries of the old one.
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        name                TEXT NOT NULL UNIQUE,
+        api_url             TEXT NOT NULL,
+        page_id             TEXT NOT NULL,
+        key_kind            TEXT NOT NULL,   -- keychain | env; never the key itself
+        key_env             TEXT,
+        components          TEXT NOT NULL DEFAULT '[]',   -- JSON: the components last read
+        components_read_at  TEXT,
+        created_at          TEXT NOT NULL
+    );
+
+    CREATE TABLE status_links (
+        incident_id         INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        status_page_id      INTEGER NOT NULL REFERENCES status_pages(id) ON DELETE CASCADE,
+        status_incident_id  TEXT NOT NULL,
+        linked_at           TEXT NOT NULL,
+        linked_by           TEXT NOT NULL,
+        PRIMARY KEY (incident_id, status_page_id)
+    );
+    "#,
 ];

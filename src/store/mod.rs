@@ -8,6 +8,7 @@ mod accounts;
 mod actions;
 mod apply;
 mod cockpit;
+mod comms;
 mod migrations;
 pub mod outbox;
 mod queries;

@@ -42,7 +42,8 @@ pub struct Claimed {
     pub queued_at: DateTime<Utc>,
     /// True when an earlier attempt may have reached the provider: check before sending.
     pub resend: bool,
-    /// What an earlier write for the same incident created (an Alertmanager silence).
+    /// What an earlier write for the same incident created (an Alertmanager silence); a
+    /// Statuspage incident is not the provider's and never counts.
     pub earlier_result: Option<String>,
 }
 
@@ -311,7 +312,7 @@ fn process_alive(pid: u32) -> bool {
     true
 }
 
-fn insert_entry(
+pub(super) fn insert_entry(
     tx: &Transaction<'_>,
     account_id: Id,
     incident_id: Option<Id>,
@@ -418,6 +419,7 @@ fn claimed_row(tx: &Transaction<'_>, id: Id, resend: bool) -> Result<Claimed> {
                 o.author, o.queued_at,
                 (SELECT e.result FROM outbox e WHERE e.incident_id = o.incident_id
                    AND e.id < o.id AND e.state = 'done' AND e.result IS NOT NULL
+                   AND json_extract(e.write, '$.type') != 'statuspage'
                  ORDER BY e.id DESC LIMIT 1)
          FROM outbox o LEFT JOIN incidents i ON i.id = o.incident_id WHERE o.id = ?1",
         [id],

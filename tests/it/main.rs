@@ -4,6 +4,7 @@
 mod actions;
 mod alertmanager;
 mod cockpit;
+mod comms;
 mod crash;
 mod outbox;
 mod pagerduty;
