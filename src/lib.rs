@@ -142,9 +142,18 @@ impl Tocsin {
         Ok(account)
     }
 
-    /// Removes an account, its cached data and its keychain entry.
-    pub fn remove_account(&self, id: Id) -> Result<()> {
+    /// Removes an account, its cached data and its keychain entry. Actions still waiting in
+    /// its outbox would go with it, so the removal is refused unless `discard_unsent`.
+    pub fn remove_account(&self, id: Id, discard_unsent: bool) -> Result<()> {
         let account = self.store.account(id)?;
+        let waiting = self.store.outbox_unfinished(id)?;
+        if waiting > 0 && !discard_unsent {
+            return Err(Error::Invalid(format!(
+                "{waiting} action(s) for `{}` are not sent yet; send them first (`tocsin sync \
+                 --once`), or remove the account with --discard-unsent to drop them",
+                account.name
+            )));
+        }
         if account.token == TokenSource::Keychain {
             secrets::delete_token(id)?;
         }

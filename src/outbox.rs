@@ -22,6 +22,10 @@ use crate::{secrets, Tocsin};
 /// The first wait after a failed send; it doubles per attempt up to [`MAX_RETRY_DELAY`].
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(2);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
+/// The longest one send may take, reads before and after included; shorter than the claim's
+/// lease (`store::outbox::CLAIM_LEASE`) so a live sender always records before a takeover.
+const SEND_LIMIT: Duration = Duration::from_secs(100);
+const _: () = assert!(SEND_LIMIT.as_secs() < crate::store::outbox::CLAIM_LEASE.as_secs());
 
 /// Accounts being drained in this process, by database file and account id: one sender per
 /// account, so an entry is never claimed twice by the same process (claims only guard between
@@ -60,13 +64,25 @@ pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
                 }
             }
         }
-        let sent = match (&entry.write, &writer) {
-            (Write::Statuspage { page, draft }, _) => {
-                crate::comms::statuspage::deliver(tocsin, &entry, *page, draft).await
+        let send = async {
+            match (&entry.write, &writer) {
+                (Write::Statuspage { page, draft }, _) => {
+                    crate::comms::statuspage::deliver(tocsin, &entry, *page, draft).await
+                }
+                (_, Some(w)) => w.deliver(tocsin, account, &entry).await,
+                (_, None) => unreachable!("the writer was just made"),
             }
-            (_, Some(w)) => w.deliver(tocsin, account, &entry).await,
-            (_, None) => unreachable!("the writer was just made"),
         };
+        // A send must end well inside the claim's lease, or another process could take the
+        // entry over while this one is still sending it.
+        let sent = tokio::time::timeout(SEND_LIMIT, send)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Offline {
+                    provider: account.kind.as_str().into(),
+                    message: "the send took too long; it is checked and retried".into(),
+                })
+            });
         failpoint("outbox-after-send");
         let retrying = settle(tocsin, &entry, sent, &mut report)?;
         if retrying {
@@ -235,11 +251,32 @@ impl Writer {
                 let author = account
                     .email
                     .clone()
-                    .unwrap_or_else(|| entry.author.clone());
+                    .unwrap_or_else(|| local_name(&entry.author));
                 am.deliver(entry, &incident.details["labels"], &author)
                     .await
             }
         }
+    }
+}
+
+/// Who to name as a silence's author when the account has no email: the login name on this
+/// computer says more to a teammate reading Alertmanager than "You".
+fn local_name(fallback: &str) -> String {
+    let var = |v: &&str| std::env::var(v).ok().filter(|n| !n.trim().is_empty());
+    let login = ["USER", "USERNAME", "LOGNAME"].iter().find_map(var);
+    let host = ["HOSTNAME", "COMPUTERNAME"]
+        .iter()
+        .find_map(var)
+        .or_else(|| {
+            let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+            Some(name.trim().to_string()).filter(|n| !n.is_empty())
+        });
+    match (login, host) {
+        (Some(login), Some(host)) => format!("{login}@{host} (via Tocsin)"),
+        (Some(login), None) => format!("{login} (via Tocsin)"),
+        (None, Some(host)) => format!("Tocsin on {host}"),
+        (None, None) if fallback == "You" => "a Tocsin user".to_string(),
+        (None, None) => fallback.to_string(),
     }
 }
 

@@ -146,7 +146,12 @@ enum AccountCommand {
         json: bool,
     },
     /// Remove an account, its cached data and its keychain entry.
-    Remove { name: String },
+    Remove {
+        name: String,
+        /// Also drop actions not sent to it yet (refused otherwise).
+        #[arg(long)]
+        discard_unsent: bool,
+    },
     /// Replace an account's token (after the provider rejected it), keeping its cache and
     /// the record of pages already raised.
     Token {
@@ -491,9 +496,12 @@ fn account(tocsin: &Tocsin, cmd: AccountCommand) -> Result<ExitCode> {
                 account.name
             );
         }
-        AccountCommand::Remove { name } => {
+        AccountCommand::Remove {
+            name,
+            discard_unsent,
+        } => {
             let account = tocsin.store().account_by_name(&name)?;
-            tocsin.remove_account(account.id)?;
+            tocsin.remove_account(account.id, discard_unsent)?;
             out!("Removed account `{}`", account.name);
         }
     }
@@ -560,6 +568,7 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
         Some(name) => Some(engine_tocsin.store().account_by_name(name)?.id),
         None => None,
     };
+    let started = chrono::Utc::now();
     for (account, report) in engine_tocsin.send_outbox(only_id).await? {
         if report.sent + report.refused > 0 || report.waiting.is_some() {
             out!(
@@ -573,6 +582,20 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
                     .unwrap_or_default()
             );
         }
+    }
+    let refused = engine_tocsin.outbox()?.into_iter().filter(|e| {
+        matches!(e.state, OutboxState::Conflict | OutboxState::Failed)
+            && e.finished_at.is_some_and(|t| t >= started)
+    });
+    for entry in refused {
+        let code = entry.last_error_code.as_deref().unwrap_or("provider");
+        let why = entry.last_error.as_deref().unwrap_or("refused");
+        eprintln!(
+            "{}: outbox entry {} refused: {} [{code}]",
+            entry.account_name,
+            entry.id,
+            print::clean(why)
+        );
     }
     for (account, result) in engine.sync_once(only.as_deref()).await? {
         match result {

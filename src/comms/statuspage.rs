@@ -243,6 +243,8 @@ mod tests {
             queued_at,
             resend: true,
             earlier_result: None,
+            earlier_results: Vec::new(),
+            claimed_at: String::new(),
         }
     }
 

@@ -160,39 +160,63 @@ impl Alertmanager {
         Ok(done(id))
     }
 
+    /// Expires every silence Tocsin made on exactly this alert's labels (an acknowledgement
+    /// and a snooze may each have made one), and the ones earlier entries recorded.
     async fn unsilence(&self, entry: &Claimed, labels: &Value) -> Result<Delivery> {
         let wanted = matchers(labels)?;
-        let id = match entry.earlier_result.clone() {
-            Some(id) => Some(id),
-            None => {
-                self.find_silence(|s| comment_has_tag(s) && s["matchers"] == wanted)
-                    .await?
+        let mut ids = self
+            .find_silences(|s| comment_has_tag(s) && same_matchers(&s["matchers"], &wanted))
+            .await?;
+        for known in entry.earlier_results.iter().chain(&entry.earlier_result) {
+            if !ids.contains(known) {
+                ids.push(known.clone());
             }
-        };
-        let Some(id) = id else {
+        }
+        if ids.is_empty() {
             return Ok(Delivery::Conflict {
                 message: "not sent: Tocsin found no silence of its own on this alert to lift"
                     .into(),
                 incident: None,
             });
-        };
+        }
+        for id in &ids {
+            self.expire(id).await?;
+        }
+        Ok(done(ids.first().cloned()))
+    }
 
-        let silence = self
-            .http
-            .get_json(&format!("/api/v2/silence/{id}"), &[])
-            .await;
-        let expired = match &silence {
+    /// Expires one silence; one already expired or gone is fine.
+    async fn expire(&self, id: &str) -> Result<()> {
+        let path = format!("/api/v2/silence/{id}");
+        let expired = match self.http.get_json(&path, &[]).await {
             Ok(s) => s["status"]["state"].as_str() == Some("expired"),
             Err(Error::Provider { status: 404, .. }) => true,
-            Err(_) => false,
+            Err(e) => return Err(e),
         };
         if !expired {
-            let path = format!("/api/v2/silence/{id}");
             self.http
                 .send_once(Method::DELETE, &path, None, HeaderMap::new())
                 .await?;
         }
-        Ok(done(Some(id)))
+        Ok(())
+    }
+
+    /// The ids of every active or pending silence that `pick` accepts.
+    async fn find_silences(&self, pick: impl Fn(&Value) -> bool) -> Result<Vec<String>> {
+        let body = self.http.get_json("/api/v2/silences", &[]).await?;
+        let Value::Array(silences) = body else {
+            return Err(Error::Malformed {
+                provider: "Alertmanager".into(),
+                message: "`/api/v2/silences` is not a list".into(),
+            });
+        };
+        let live = silences.iter().filter(|s| {
+            let state = s["status"]["state"].as_str().unwrap_or_default();
+            state != "expired" && pick(s)
+        });
+        Ok(live
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect())
     }
 
     /// The id of an active or pending silence that `pick` accepts.
@@ -218,6 +242,27 @@ const KEY_TAG: &str = "tocsin:";
 fn comment_has(silence: &Value, key: &str) -> bool {
     let comment = silence["comment"].as_str().unwrap_or_default();
     comment.contains(&format!("{KEY_TAG}{key}"))
+}
+
+/// Whether two matcher lists match the same alerts, whatever their order.
+fn same_matchers(a: &Value, b: &Value) -> bool {
+    let key = |m: &Value| {
+        (
+            m["name"].as_str().unwrap_or_default().to_string(),
+            m["value"].as_str().unwrap_or_default().to_string(),
+            m["isRegex"].as_bool().unwrap_or(false),
+            m["isEqual"].as_bool().unwrap_or(true),
+        )
+    };
+    let set = |v: &Value| {
+        let mut keys: Vec<_> = v
+            .as_array()
+            .map(|l| l.iter().map(key).collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    };
+    set(a) == set(b)
 }
 
 fn comment_has_tag(silence: &Value) -> bool {

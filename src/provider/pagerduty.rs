@@ -121,6 +121,7 @@ impl PagerDuty {
 
         batch.directory_read = directory_read;
         batch.oncalls = oncalls;
+        batch.users = people_seen(&me, batch.oncalls.as_deref(), &incidents);
         batch.incidents = incidents;
         batch.log_entries = log_entries;
         batch.history_complete = true;
@@ -477,6 +478,34 @@ async fn optional(
         }
         other => other,
     }
+}
+
+/// The people a pass saw — me, whoever is on call, whoever holds an incident — so a person
+/// can be named (to reassign, say) without reading a whole account's user list.
+fn people_seen(
+    me: &Person,
+    oncalls: Option<&[OnCallRecord]>,
+    incidents: &[IncidentRecord],
+) -> Vec<Person> {
+    let mut seen: BTreeMap<String, Person> = BTreeMap::new();
+    let on_call = oncalls.unwrap_or_default().iter().map(|o| &o.user);
+    let assigned = incidents.iter().flat_map(|i| &i.assignees);
+    for person in std::iter::once(me).chain(on_call).chain(assigned) {
+        if person.provider_id.is_empty() {
+            continue;
+        }
+        // Each sighting may know only part of a person (a name, an email): keep every part.
+        let merged = seen
+            .entry(person.provider_id.clone())
+            .or_insert_with(|| person.clone());
+        if merged.name.is_empty() {
+            merged.name.clone_from(&person.name);
+        }
+        if merged.email.is_none() {
+            merged.email.clone_from(&person.email);
+        }
+    }
+    seen.into_values().collect()
 }
 
 fn directory_due(input: &PassInput, now: DateTime<Utc>) -> bool {

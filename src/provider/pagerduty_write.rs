@@ -77,7 +77,10 @@ impl PagerDuty {
         }
 
         let sent = match action {
-            Action::Note { text } => self.note(entry, id, text, headers).await,
+            Action::Note { text } => {
+                let me = Some(me).filter(|m| !m.is_empty());
+                self.note(entry, id, text, headers, me).await
+            }
             Action::Snooze { minutes } => {
                 let body = json!({ "duration": u64::from(*minutes) * 60 });
                 self.send(
@@ -126,10 +129,11 @@ impl PagerDuty {
         id: &str,
         text: &str,
         headers: HeaderMap,
+        me: Option<&str>,
     ) -> Result<Sent> {
         let text = text.trim();
         if entry.resend {
-            if let Some(found) = self.find_note(id, text, entry).await? {
+            if let Some(found) = self.find_note(id, text, entry, me).await? {
                 tracing::info!(
                     outbox = entry.id,
                     "note found at the provider; not sent again"
@@ -145,19 +149,32 @@ impl PagerDuty {
         self.send(Method::POST, &path, &body, headers).await
     }
 
-    async fn find_note(&self, id: &str, text: &str, entry: &Claimed) -> Result<Option<String>> {
+    async fn find_note(
+        &self,
+        id: &str,
+        text: &str,
+        entry: &Claimed,
+        me: Option<&str>,
+    ) -> Result<Option<String>> {
         let body = self
             .http
             .get_json(&format!("/incidents/{id}/notes"), &[])
             .await?;
         let since = entry.queued_at - NOTE_CLOCK_SLACK;
         let notes = body["notes"].as_array().cloned().unwrap_or_default();
+        // Only a note of mine, made after this entry was queued, that no earlier entry of
+        // mine already accounts for, can be this entry's first attempt: a teammate's note
+        // with the same words, or my own earlier one, is not.
         let found = notes.iter().find(|n| {
             let created = n["created_at"]
                 .as_str()
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            let id = n["id"].as_str().unwrap_or_default();
+            let author = n["user"]["id"].as_str();
             n["content"].as_str().map(str::trim) == Some(text)
                 && created.is_some_and(|t| t >= since)
+                && me.is_none_or(|me| author == Some(me))
+                && !entry.earlier_results.iter().any(|r| r == id)
         });
         Ok(found.map(|n| n["id"].as_str().unwrap_or_default().to_string()))
     }

@@ -39,6 +39,15 @@ pub fn check(incident: &Incident, action: &Action) -> Result<()> {
 
     match action {
         Action::Note { text } => note_text(text).map(|_| ()),
+        // A second silence would outlive the resolve that lifts the first.
+        Action::Acknowledge
+            if incident.provider == ProviderKind::Alertmanager
+                && incident.status == IncidentStatus::Acknowledged =>
+        {
+            Err(Error::Invalid(
+                "the alert is acknowledged (silenced) already".into(),
+            ))
+        }
         Action::Escalate { level } if *level == 0 => {
             Err(Error::Invalid("escalation levels start at 1".into()))
         }

@@ -127,8 +127,12 @@ fn pending_pages(tx: &Transaction<'_>, stale: &str) -> Result<Vec<(Id, String)>>
 
 fn apply_directory(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()> {
     let mut users = tx.prepare_cached(
+        // A person seen only by id (me, from a token that knows who it is) keeps the name and
+        // email an earlier sighting gave them.
         "INSERT INTO users (account_id, provider_id, name, email) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT DO UPDATE SET name = excluded.name, email = excluded.email",
+         ON CONFLICT DO UPDATE SET
+             name = CASE WHEN excluded.name != '' THEN excluded.name ELSE users.name END,
+             email = COALESCE(excluded.email, users.email)",
     )?;
     for u in &batch.users {
         users.execute(params![account, u.provider_id, u.name, u.email])?;

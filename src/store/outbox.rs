@@ -45,6 +45,12 @@ pub struct Claimed {
     /// What an earlier write for the same incident created (an Alertmanager silence); a
     /// Statuspage incident is not the provider's and never counts.
     pub earlier_result: Option<String>,
+    /// What every earlier delivered write for the incident created (note ids, silences):
+    /// a resend never takes one of these for its own first attempt.
+    pub earlier_results: Vec<String>,
+    /// When this claim was made; `finish` only records an outcome while the claim is still
+    /// this one (not taken over by another sender after the lease).
+    pub claimed_at: String,
 }
 
 /// How a send ended.
@@ -158,7 +164,8 @@ impl Store {
              WHERE id = ?1",
             params![head.id, ts(now), std::process::id()],
         )?;
-        let claimed = claimed_row(&tx, head.id, head.attempts > 0)?;
+        let mut claimed = claimed_row(&tx, head.id, head.attempts > 0)?;
+        claimed.claimed_at = ts(now);
         tx.commit()?;
         Ok(Some(claimed))
     }
@@ -169,6 +176,22 @@ impl Store {
         let now = ts(Utc::now());
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let ours: bool = tx
+            .query_row(
+                "SELECT state = 'sending' AND claimed_at = ?2 AND claimed_by = ?3
+                 FROM outbox WHERE id = ?1",
+                params![entry.id, entry.claimed_at, std::process::id()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !ours {
+            tracing::warn!(
+                outbox = entry.id,
+                "claim was taken over; its new sender records it"
+            );
+            return Ok(());
+        }
 
         match &finish {
             Finish::Done { result, .. } => {
@@ -199,6 +222,7 @@ impl Store {
                      WHERE id = ?1",
                     params![entry.id, state.as_str(), now, message, code],
                 )?;
+                close_refused_declaration(&tx, entry, message, &now)?;
             }
         }
 
@@ -226,6 +250,17 @@ impl Store {
         Ok(changed)
     }
 
+    /// How many of the account's entries are not finished yet.
+    pub fn outbox_unfinished(&self, account_id: Id) -> Result<usize> {
+        let count: i64 = self.conn().query_row(
+            "SELECT count(*) FROM outbox
+             WHERE account_id = ?1 AND state IN ('pending', 'sending')",
+            [account_id],
+            |r| r.get(0),
+        )?;
+        Ok(count as usize)
+    }
+
     /// Accounts with something waiting to be sent.
     pub fn outbox_accounts(&self) -> Result<Vec<Id>> {
         let conn = self.conn();
@@ -236,7 +271,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Unfinished entries and those finished in the last day, newest first.
+    /// Every unfinished entry, and the last 200 finished in the last day; newest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         let since = ts(Utc::now() - chrono::Duration::days(1));
         let conn = self.conn();
@@ -246,8 +281,10 @@ impl Store {
                     o.last_error_code
              FROM outbox o JOIN accounts a ON a.id = o.account_id
              LEFT JOIN incidents i ON i.id = o.incident_id
-             WHERE o.state IN ('pending', 'sending') OR o.finished_at >= ?1
-             ORDER BY o.id DESC LIMIT 500",
+             WHERE o.state IN ('pending', 'sending')
+                OR o.id IN (SELECT id FROM outbox WHERE finished_at >= ?1
+                            ORDER BY id DESC LIMIT 200)
+             ORDER BY o.id DESC",
         )?;
         let rows = stmt.query_map([since], entry_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -351,8 +388,10 @@ fn insert_placeholder(
     });
     tx.execute(
         "INSERT INTO incidents (account_id, provider_id, title, status, urgency, severity,
-             service_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'triggered', ?4, ?5, ?6, ?7, ?7)",
+             service_id, service_name, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'triggered', ?4, ?5, ?6,
+                 (SELECT name FROM services WHERE account_id = ?1 AND provider_id = ?6),
+                 ?7, ?7)",
         params![
             account_id,
             format!("{PLACEHOLDER_PREFIX}{key}"),
@@ -400,16 +439,74 @@ fn adopt_provider_id(tx: &Transaction<'_>, entry: &Claimed, record: &IncidentRec
         )
         .optional()?;
     if let Some(synced) = synced.filter(|s| *s != placeholder) {
-        tx.execute(
-            "UPDATE OR IGNORE log_entries SET incident_id = ?2 WHERE incident_id = ?1",
-            params![synced, placeholder],
-        )?;
-        tx.execute("DELETE FROM incidents WHERE id = ?1", [synced])?;
+        merge_into(tx, synced, placeholder)?;
     }
     tx.execute(
         "UPDATE incidents SET provider_id = ?2 WHERE id = ?1",
         params![placeholder, record.provider_id],
     )?;
+    Ok(())
+}
+
+/// A declaration the provider refused leaves an incident that exists nowhere else: it is
+/// closed, saying why, so it does not sit in the list as triggered forever. What was done on
+/// it (cockpit, notes) stays readable.
+fn close_refused_declaration(
+    tx: &Transaction<'_>,
+    entry: &Claimed,
+    message: &str,
+    now: &str,
+) -> Result<()> {
+    let is_declaration = matches!(entry.write, Write::Declare { .. });
+    let placeholder = entry
+        .incident_provider_id
+        .as_deref()
+        .is_some_and(|p| p.starts_with(PLACEHOLDER_PREFIX));
+    let Some(incident) = entry.incident_id.filter(|_| is_declaration && placeholder) else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE incidents SET status = 'resolved', resolved_at = ?2, updated_at = ?2
+         WHERE id = ?1",
+        params![incident, now],
+    )?;
+    tx.execute(
+        "INSERT INTO log_entries (incident_id, kind, at, summary, agent)
+         VALUES (?1, 'declare_refused', ?2, ?3, 'Tocsin')",
+        params![
+            incident,
+            now,
+            format!("Not opened at the provider: {message}")
+        ],
+    )?;
+    Ok(())
+}
+
+/// Moves everything that belongs to incident `from` — queued actions, timeline, page ledger,
+/// cockpit, status-page links, and whatever a later migration adds with an `incident_id` —
+/// onto incident `to`, then deletes `from`. Where `to` already has the same row (its own
+/// cockpit, say), `to`'s is kept. Foreign keys are checked at commit, so parent and child rows
+/// (a cockpit and its items) can move in any order.
+fn merge_into(tx: &Transaction<'_>, from: Id, to: Id) -> Result<()> {
+    tx.pragma_update(None, "defer_foreign_keys", true)?;
+    let tables: Vec<String> = {
+        let mut stmt = tx.prepare(
+            "SELECT m.name FROM sqlite_master m
+             WHERE m.type = 'table' AND m.name != 'incidents'
+               AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c
+                           WHERE c.name = 'incident_id')",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for table in tables {
+        // Table names come from the schema itself, never from input.
+        tx.execute(
+            &format!("UPDATE OR IGNORE \"{table}\" SET incident_id = ?2 WHERE incident_id = ?1"),
+            params![from, to],
+        )?;
+    }
+    tx.execute("DELETE FROM incidents WHERE id = ?1", [from])?;
     Ok(())
 }
 
@@ -435,9 +532,21 @@ fn claimed_row(tx: &Transaction<'_>, id: Id, resend: bool) -> Result<Claimed> {
                 queued_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
                 resend,
                 earlier_result: r.get(8)?,
+                earlier_results: Vec::new(),
+                claimed_at: String::new(),
             })
         },
     )?;
+    let mut claimed = claimed;
+    if let Some(incident) = claimed.incident_id {
+        let mut stmt = tx.prepare_cached(
+            "SELECT result FROM outbox
+             WHERE incident_id = ?1 AND id != ?2 AND state = 'done' AND result IS NOT NULL
+               AND json_extract(write, '$.type') != 'statuspage'",
+        )?;
+        let rows = stmt.query_map(params![incident, id], |r| r.get(0))?;
+        claimed.earlier_results = rows.collect::<Result<_, _>>()?;
+    }
     Ok(claimed)
 }
 
@@ -500,4 +609,66 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
 /// Whether the cached incident is a declaration the provider has not confirmed yet.
 pub fn is_placeholder(incident: &Incident) -> bool {
     incident.provider_id.starts_with(PLACEHOLDER_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store_with_drill;
+
+    fn state(store: &Store, id: Id) -> String {
+        store
+            .conn()
+            .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn only_the_head_is_claimed_and_a_fresh_claim_is_not_taken_over() {
+        let (_dir, store, id) = store_with_drill();
+        let account = store.incident_row(id).unwrap().account_id;
+        let first = store
+            .enqueue_action(id, &Action::Acknowledge, "You")
+            .unwrap();
+        store.enqueue_action(id, &Action::Resolve, "You").unwrap();
+
+        let claimed = store.claim_next(account, Utc::now()).unwrap().unwrap();
+        assert_eq!(claimed.id, first);
+        assert!(!claimed.resend);
+        // This process is alive and its claim fresh: nobody else may send the head, and
+        // the entry behind it waits.
+        assert!(store.claim_next(account, Utc::now()).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_outcome_is_not_recorded_over_a_claim_taken_over_by_another_sender() {
+        let (_dir, store, id) = store_with_drill();
+        let account = store.incident_row(id).unwrap().account_id;
+        let entry = store
+            .enqueue_action(id, &Action::Acknowledge, "You")
+            .unwrap();
+        let mine = store.claim_next(account, Utc::now()).unwrap().unwrap();
+
+        // The lease ran out and another sender claimed the entry as a resend.
+        let later = Utc::now() + chrono::Duration::from_std(CLAIM_LEASE).unwrap();
+        let theirs = store.claim_next(account, later).unwrap().unwrap();
+        assert!(theirs.resend);
+
+        let done = Finish::Done {
+            result: None,
+            incident: None,
+        };
+        store.finish(&mine, done).unwrap();
+        assert_eq!(
+            state(&store, entry),
+            "sending",
+            "the new sender's claim stands"
+        );
+        let done = Finish::Done {
+            result: None,
+            incident: None,
+        };
+        store.finish(&theirs, done).unwrap();
+        assert_eq!(state(&store, entry), "done");
+    }
 }

@@ -229,3 +229,31 @@ fn an_acknowledgement_killed_after_sending_makes_one_silence() {
     let outbox = cli.json(&["outbox", "--json"]);
     assert_eq!(outbox["outbox"][0]["state"], "done", "{outbox}");
 }
+
+#[test]
+fn resolving_lifts_every_silence_tocsin_made_on_the_alert() {
+    let am = Alertmanager::start();
+    let cli = Cli::with_alertmanager(&am.url);
+    am.post(json!([alert("DiskFull", "critical", None)]));
+    cli.ok(&["sync", "--once"]);
+    let id = cli.json(&["incidents", "--json"])["incidents"][0]["id"].to_string();
+
+    cli.ok(&["ack", &id]);
+    let again = cli.run(&["ack", &id]);
+    assert!(
+        !again.status.success(),
+        "a second silence would outlive the resolve"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("[invalid]"));
+    cli.ok(&["snooze", &id, "--minutes", "30"]);
+    assert_eq!(silences_in(&am, "active").len(), 2);
+    let author = silences_in(&am, "active")[0]["createdBy"].clone();
+    assert_ne!(
+        author, "You",
+        "a teammate can tell who silenced it: {author}"
+    );
+
+    cli.ok(&["resolve", &id]);
+    assert!(silences_in(&am, "active").is_empty(), "{:?}", am.silences());
+    assert_eq!(silences_in(&am, "expired").len(), 2);
+}

@@ -500,3 +500,141 @@ async fn severity_maps_onto_urgency_and_priority_at_pagerduty() {
     s.send().await;
     assert_eq!(fake.state().incident("PINC001").unwrap().urgency, "low");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_on_the_synced_copy_of_a_declaration_survives_the_adoption() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_ADOPT", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let account = s.tocsin.store().account_by_name("pd").unwrap();
+    let declaration = Declaration {
+        title: "Search down".into(),
+        severity: 2,
+        service_id: Some("PSVC01".into()),
+        urgency: None,
+        priority_id: None,
+        details: None,
+    };
+
+    // The new incident lands, but its answer is cut short: the entry waits for a resend.
+    fake.state().fail_next(1, FailureKind::Malformed);
+    let placeholder = s.tocsin.declare(account.id, &declaration).unwrap();
+    s.send().await;
+    assert_eq!(s.states(), [OutboxState::Pending]);
+
+    // A pass caches the real incident as a second row; the person acknowledges that one.
+    s.sync().await;
+    let synced = s
+        .tocsin
+        .incidents(&tocsin::model::IncidentFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.title == "Search down" && i.id != placeholder.id)
+        .expect("the synced copy");
+    s.tocsin.act(synced.id, &Action::Acknowledge).unwrap();
+
+    s.tocsin.store().outbox_retry_now(None).unwrap();
+    s.send().await;
+    assert_eq!(s.states(), [OutboxState::Done, OutboxState::Done]);
+    let remote = fake.state().incident(&synced.provider_id).unwrap();
+    assert_eq!(remote.status, "acknowledged", "the ack was not lost");
+    let cached = s.tocsin.store().incident_row(placeholder.id).unwrap();
+    assert_eq!(cached.provider_id, synced.provider_id);
+    assert!(
+        s.tocsin.store().incident_row(synced.id).is_err(),
+        "one row left"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resent_note_is_not_mistaken_for_an_identical_earlier_one() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_SAMENOTE", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let id = s.incident();
+    let note = Action::Note {
+        text: "Still investigating".into(),
+    };
+    s.tocsin.act(id, &note).unwrap();
+    s.send().await;
+
+    // The same words again; the first attempt fails, so the next one is a resend.
+    fake.state().fail_next(2, FailureKind::ServerError(503));
+    s.tocsin.act(id, &note).unwrap();
+    s.send().await;
+    s.tocsin.store().outbox_retry_now(None).unwrap();
+    s.send().await;
+    assert_eq!(s.states(), [OutboxState::Done, OutboxState::Done]);
+    assert_eq!(
+        fake.state().notes("PINC001").len(),
+        2,
+        "both notes were sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_declaration_is_closed_and_says_why() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_REFUSED", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let account = s.tocsin.store().account_by_name("pd").unwrap();
+    let declaration = Declaration {
+        title: "Nowhere".into(),
+        severity: 2,
+        service_id: Some("PNOSUCH".into()),
+        urgency: None,
+        priority_id: None,
+        details: None,
+    };
+    let placeholder = s.tocsin.declare(account.id, &declaration).unwrap();
+    s.send().await;
+
+    assert_eq!(s.states(), [OutboxState::Failed]);
+    let detail = s.tocsin.incident(placeholder.id).unwrap();
+    assert_eq!(detail.incident.status, IncidentStatus::Resolved);
+    let last = detail.timeline.last().unwrap();
+    assert!(
+        last.summary.starts_with("Not opened at the provider"),
+        "{}",
+        last.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_with_unsent_actions_is_not_removed_by_accident() {
+    let fake = fake().await;
+    let s = setup(&fake.url(), "TOCSIN_OB_REMOVE", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    fake.state().fail_next(10, FailureKind::ServerError(503));
+    s.tocsin.act(s.incident(), &Action::Acknowledge).unwrap();
+    s.send().await;
+
+    let account = s.tocsin.store().account_by_name("pd").unwrap();
+    let err = s.tocsin.remove_account(account.id, false).unwrap_err();
+    assert!(err.to_string().contains("not sent yet"), "{err}");
+    assert_eq!(s.states(), [OutboxState::Pending]);
+    s.tocsin.remove_account(account.id, true).unwrap();
+    assert!(s.tocsin.outbox().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn someone_on_call_can_be_named_to_reassign_to() {
+    let fake = fake().await;
+    fake.state()
+        .add_oncall("PUSER02", "PPOL01", 2, None, None, None);
+    let s = setup(&fake.url(), "TOCSIN_OB_REASSIGN", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let account = s.tocsin.store().account_by_name("pd").unwrap();
+    let found = s
+        .tocsin
+        .store()
+        .find_named(tocsin::store::Directory::Users, account.id, "grace backup")
+        .unwrap();
+    assert_eq!(found, "PUSER02");
+    let me = s
+        .tocsin
+        .store()
+        .find_named(tocsin::store::Directory::Users, account.id, EMAIL)
+        .unwrap();
+    assert_eq!(me, ME);
+}
