@@ -67,6 +67,52 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error for each of several entries a failed bulk request carried; the variants
+    /// that wrap a foreign error (which cannot be cloned) keep their message.
+    pub fn clone_for_entry(&self) -> Error {
+        match self {
+            Error::Store(e) => Error::Io(std::io::Error::other(e.to_string())),
+            Error::Io(e) => Error::Io(std::io::Error::new(e.kind(), e.to_string())),
+            Error::Offline { provider, message } => Error::Offline {
+                provider: provider.clone(),
+                message: message.clone(),
+            },
+            Error::Unauthorized { provider, message } => Error::Unauthorized {
+                provider: provider.clone(),
+                message: message.clone(),
+            },
+            Error::RateLimited {
+                provider,
+                retry_after_secs,
+            } => Error::RateLimited {
+                provider: provider.clone(),
+                retry_after_secs: *retry_after_secs,
+            },
+            Error::Provider {
+                provider,
+                status,
+                message,
+                api_code,
+            } => Error::Provider {
+                provider: provider.clone(),
+                status: *status,
+                message: message.clone(),
+                api_code: *api_code,
+            },
+            Error::Malformed { provider, message } => Error::Malformed {
+                provider: provider.clone(),
+                message: message.clone(),
+            },
+            Error::MissingToken { account, message } => Error::MissingToken {
+                account: account.clone(),
+                message: message.clone(),
+            },
+            Error::Keychain(m) => Error::Keychain(m.clone()),
+            Error::NotFound(m) => Error::NotFound(m.clone()),
+            Error::Invalid(m) => Error::Invalid(m.clone()),
+        }
+    }
+
     /// A stable, machine-readable code. Never change one; add new ones.
     pub fn code(&self) -> &'static str {
         match self {

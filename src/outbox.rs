@@ -14,7 +14,7 @@ use crate::model::{Account, OutboxState, ProviderKind, Write};
 use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
 use crate::provider::pagerduty::{self, PagerDuty};
-use crate::provider::pagerduty_write::Acting;
+use crate::provider::pagerduty_write::{Acting, BULK_MAX};
 use crate::provider::Delivery;
 use crate::store::outbox::{Claimed, Finish};
 use crate::{secrets, Tocsin};
@@ -51,7 +51,16 @@ pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
     let mut report = DrainReport::default();
     let mut writer = None;
 
-    while let Some(entry) = tocsin.store().claim_next(account.id, Utc::now())? {
+    // PagerDuty takes a run of identical status changes in one request.
+    let max = match account.kind {
+        ProviderKind::Pagerduty => BULK_MAX,
+        _ => 1,
+    };
+    loop {
+        let run = tocsin.store().claim_run(account.id, Utc::now(), max)?;
+        let Some(entry) = run.first() else {
+            break;
+        };
         // A status page is not the account's provider: it has its own client and key, and
         // the local workspace, which has no provider, may publish to one too.
         let to_status_page = matches!(entry.write, Write::Statuspage { .. });
@@ -59,7 +68,9 @@ pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
             match Writer::for_account(account) {
                 Ok(w) => writer = Some(w),
                 Err(e) => {
-                    settle(tocsin, &entry, Err(e), &mut report)?;
+                    for entry in &run {
+                        settle(tocsin, entry, Err(e.clone_for_entry()), &mut report)?;
+                    }
                     break;
                 }
             }
@@ -67,24 +78,29 @@ pub async fn drain(tocsin: &Tocsin, account: &Account) -> Result<DrainReport> {
         let send = async {
             match (&entry.write, &writer) {
                 (Write::Statuspage { page, draft }, _) => {
-                    crate::comms::statuspage::deliver(tocsin, &entry, *page, draft).await
+                    vec![crate::comms::statuspage::deliver(tocsin, entry, *page, draft).await]
                 }
-                (_, Some(w)) => w.deliver(tocsin, account, &entry).await,
+                (_, Some(w)) => w.deliver_run(tocsin, account, &run).await,
                 (_, None) => unreachable!("the writer was just made"),
             }
         };
         // A send must end well inside the claim's lease, or another process could take the
         // entry over while this one is still sending it.
-        let sent = tokio::time::timeout(SEND_LIMIT, send)
+        let outcomes = tokio::time::timeout(SEND_LIMIT, send)
             .await
             .unwrap_or_else(|_| {
-                Err(Error::Offline {
+                let slow = Error::Offline {
                     provider: account.kind.as_str().into(),
                     message: "the send took too long; it is checked and retried".into(),
-                })
+                };
+                run.iter().map(|_| Err(slow.clone_for_entry())).collect()
             });
         failpoint("outbox-after-send");
-        let retrying = settle(tocsin, &entry, sent, &mut report)?;
+
+        let mut retrying = false;
+        for (entry, sent) in run.iter().zip(outcomes) {
+            retrying |= settle(tocsin, entry, sent, &mut report)?;
+        }
         if retrying {
             break;
         }
@@ -227,6 +243,29 @@ impl Writer {
         }
     }
 
+    /// Sends a run of entries (one, unless `claim_run` found several a bulk request can
+    /// carry); one outcome per entry, in order.
+    async fn deliver_run(
+        &self,
+        tocsin: &Tocsin,
+        account: &Account,
+        run: &[Claimed],
+    ) -> Vec<Result<Delivery>> {
+        match (self, run) {
+            (Writer::PagerDuty(pd), [_, _, ..]) => match acting(tocsin, account) {
+                Ok(acting) => pd.deliver_run(run, &acting).await,
+                Err(e) => run.iter().map(|_| Err(e.clone_for_entry())).collect(),
+            },
+            _ => {
+                let mut outcomes = Vec::with_capacity(run.len());
+                for entry in run {
+                    outcomes.push(self.deliver(tocsin, account, entry).await);
+                }
+                outcomes
+            }
+        }
+    }
+
     async fn deliver(
         &self,
         tocsin: &Tocsin,
@@ -234,15 +273,7 @@ impl Writer {
         entry: &Claimed,
     ) -> Result<Delivery> {
         match self {
-            Writer::PagerDuty(pd) => {
-                // Read the account again: a pass may have learned who I am since.
-                let current = tocsin.store().account(account.id)?;
-                let acting = Acting {
-                    email: current.email,
-                    user_id: current.user_id,
-                };
-                pd.deliver(entry, &acting).await
-            }
+            Writer::PagerDuty(pd) => pd.deliver(entry, &acting(tocsin, account)?).await,
             Writer::Alertmanager(am) => {
                 let incident = match entry.incident_id {
                     Some(id) => tocsin.store().incident_row(id)?,
@@ -257,6 +288,15 @@ impl Writer {
             }
         }
     }
+}
+
+/// Who acts at PagerDuty, read afresh: a pass may have learned who I am since.
+fn acting(tocsin: &Tocsin, account: &Account) -> Result<Acting> {
+    let current = tocsin.store().account(account.id)?;
+    Ok(Acting {
+        email: current.email,
+        user_id: current.user_id,
+    })
 }
 
 /// Who to name as a silence's author when the account has no email: the login name on this

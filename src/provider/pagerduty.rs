@@ -419,7 +419,12 @@ impl PagerDuty {
 
     /// Every item of a list endpoint without a time window. One that holds more than the
     /// offset ceiling lets through is an error, never a silently shortened list.
-    async fn list(&self, path: &str, key: &str, query: &[(String, String)]) -> Result<Vec<Value>> {
+    pub(super) async fn list(
+        &self,
+        path: &str,
+        key: &str,
+        query: &[(String, String)],
+    ) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
@@ -513,7 +518,7 @@ fn directory_due(input: &PassInput, now: DateTime<Utc>) -> bool {
     !input.history_done || input.directory_synced_at.is_none_or(|t| now - t >= every)
 }
 
-fn open_query() -> Vec<(String, String)> {
+pub(super) fn open_query() -> Vec<(String, String)> {
     vec![
         q("statuses[]", "triggered"),
         q("statuses[]", "acknowledged"),

@@ -7,6 +7,8 @@
 //! never be replayed onto an incident someone resolved meanwhile. Servers also answer such
 //! changes with error codes 1001 and 1002, taken as the same conflict.
 
+use std::collections::{HashMap, HashSet};
+
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -30,10 +32,73 @@ pub struct Acting {
     pub user_id: Option<String>,
 }
 
-// TODO(bulk-write): one request per entry. A run of queued resolutions could go as one bulk
-// `PUT /incidents` (up to 250 per request); acknowledgements would still need the read that
-// keeps them from reopening an incident resolved elsewhere.
+/// The most incidents one `PUT /incidents` may change.
+pub const BULK_MAX: usize = 250;
+
 impl PagerDuty {
+    /// Sends a run of identical status changes (see `Store::claim_run`) as one bulk
+    /// `PUT /incidents`, after one read of the open incidents stands in for the per-incident
+    /// read: an incident no longer open is a conflict, never reopened. If PagerDuty refuses
+    /// the bulk request, each entry is sent on its own, so one bad entry cannot sink the rest.
+    /// Returns one outcome per entry, in order.
+    pub async fn deliver_run(&self, run: &[Claimed], acting: &Acting) -> Vec<Result<Delivery>> {
+        match self.bulk(run, acting).await {
+            Ok(outcomes) => outcomes,
+            Err(Error::Provider { status, .. }) if (400..500).contains(&status) => {
+                let mut outcomes = Vec::with_capacity(run.len());
+                for entry in run {
+                    outcomes.push(self.deliver(entry, acting).await);
+                }
+                outcomes
+            }
+            Err(e) => run.iter().map(|_| Err(e.clone_for_entry())).collect(),
+        }
+    }
+
+    async fn bulk(&self, run: &[Claimed], acting: &Acting) -> Result<Vec<Result<Delivery>>> {
+        let headers = from_header(acting)?;
+        let me = acting.user_id.as_deref().unwrap_or_default();
+        let Some(crate::model::Write::Act { action }) = run.first().map(|e| &e.write) else {
+            return Ok(Vec::new());
+        };
+        let status = change(action)["status"].clone();
+
+        let query = super::pagerduty::open_query();
+        let open: HashSet<String> = self
+            .list("/incidents", "incidents", &query)
+            .await?
+            .iter()
+            .filter_map(|i| i["id"].as_str().map(str::to_string))
+            .collect();
+        let ids: Vec<&str> = run
+            .iter()
+            .map(|e| incident_id(e).unwrap_or_default())
+            .collect();
+        let changes: Vec<Value> = ids
+            .iter()
+            .filter(|id| open.contains(**id))
+            .map(|id| json!({ "id": id, "type": "incident_reference", "status": status }))
+            .collect();
+
+        let mut updated = HashMap::new();
+        if !changes.is_empty() {
+            let body = json!({ "incidents": changes });
+            let answer = self
+                .http
+                .send_once(Method::PUT, "/incidents", Some(&body), headers)
+                .await?;
+            for v in answer["incidents"].as_array().into_iter().flatten() {
+                if let Some(id) = v["id"].as_str() {
+                    updated.insert(id.to_string(), incident(v, me));
+                }
+            }
+        }
+        Ok(ids
+            .iter()
+            .map(|id| Ok(bulk_outcome(id, open.contains(*id), &mut updated, action)))
+            .collect())
+    }
+
     /// Sends one outbox entry. Errors are the transport's or the provider's; a conflict is a
     /// [`Delivery::Conflict`], not an error.
     pub async fn deliver(&self, entry: &Claimed, acting: &Acting) -> Result<Delivery> {
@@ -269,6 +334,27 @@ impl PagerDuty {
 struct Sent {
     created: Option<String>,
     incident: Option<Value>,
+}
+
+fn bulk_outcome(
+    id: &str,
+    was_open: bool,
+    updated: &mut HashMap<String, IncidentRecord>,
+    action: &Action,
+) -> Delivery {
+    if !was_open {
+        return Delivery::Conflict {
+            message: format!(
+                "not sent: incident {id} was resolved at PagerDuty before your {} reached it",
+                action.verb()
+            ),
+            incident: None,
+        };
+    }
+    Delivery::Done {
+        result: None,
+        incident: updated.remove(id),
+    }
 }
 
 fn landed(record: IncidentRecord) -> Delivery {

@@ -170,6 +170,69 @@ impl Store {
         Ok(Some(claimed))
     }
 
+    /// Claims the head of the account's queue and, when it is a first attempt at a status
+    /// change (acknowledge or resolve), the identical first attempts right behind it on other
+    /// incidents, up to `max`: a run one bulk request can carry. Order is kept: the run stops
+    /// at the first entry that does not fit.
+    pub fn claim_run(
+        &self,
+        account_id: Id,
+        now: DateTime<Utc>,
+        max: usize,
+    ) -> Result<Vec<Claimed>> {
+        let Some(head) = self.claim_next(account_id, now)? else {
+            return Ok(Vec::new());
+        };
+        let bulkable = matches!(
+            &head.write,
+            Write::Act {
+                action: Action::Acknowledge | Action::Resolve
+            }
+        );
+        if !bulkable || head.resend || max < 2 {
+            return Ok(vec![head]);
+        }
+
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        // (id, incident, write, attempts, next attempt) of the entries behind the head.
+        type Follower = (Id, Option<Id>, String, i64, Option<String>);
+        let followers: Vec<Follower> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, incident_id, write, attempts, next_attempt_at FROM outbox
+                 WHERE account_id = ?1 AND id > ?2 AND state IN ('pending', 'sending')
+                 ORDER BY id LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![account_id, head.id, max as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+
+        let mut run = vec![head];
+        let mut incidents: Vec<Option<Id>> = vec![run[0].incident_id];
+        for (id, incident, write, attempts, next) in followers {
+            let due = next.as_deref().and_then(parse_ts).is_none_or(|t| t <= now);
+            let same = parse_write(&write) == run[0].write;
+            let fits = attempts == 0 && due && same && incident.is_some();
+            if !fits || incidents.contains(&incident) || run.len() >= max {
+                break;
+            }
+            tx.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2,
+                        claimed_by = ?3
+                 WHERE id = ?1 AND state = 'pending'",
+                params![id, ts(now), std::process::id()],
+            )?;
+            let mut claimed = claimed_row(&tx, id, false)?;
+            claimed.claimed_at = ts(now);
+            incidents.push(incident);
+            run.push(claimed);
+        }
+        tx.commit()?;
+        Ok(run)
+    }
+
     /// Records how a send ended, correcting the cache from the provider's view when it gave
     /// one, in one transaction.
     pub fn finish(&self, entry: &Claimed, finish: Finish<'_>) -> Result<()> {

@@ -638,3 +638,80 @@ async fn someone_on_call_can_be_named_to_reassign_to() {
         .unwrap();
     assert_eq!(me, ME);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_of_acknowledgements_goes_as_one_bulk_request_and_skips_resolved_ones() {
+    let fake = fake().await;
+    for id in ["PINC002", "PINC003", "PINC004"] {
+        fake.state().add_incident(NewIncident {
+            id: id.into(),
+            title: format!("Disk full {id}"),
+            assignee_ids: vec![ME.into()],
+            escalation_policy_id: "PPOL01".into(),
+            ..NewIncident::default()
+        });
+    }
+    let s = setup(&fake.url(), "TOCSIN_OB_BULK", USER_TOKEN, Some(EMAIL));
+    s.sync().await;
+    let ids: Vec<i64> = ["PINC001", "PINC002", "PINC003", "PINC004"]
+        .iter()
+        .map(|p| s.tocsin.store().find_incident(p).unwrap())
+        .collect();
+
+    // Offline, the responder acknowledges all four; meanwhile someone resolves one.
+    fake.state()
+        .fail_next(10_000, FailureKind::ServerError(503));
+    for id in &ids {
+        s.tocsin.act(*id, &Action::Acknowledge).unwrap();
+    }
+    s.send().await;
+    fake.state()
+        .update_incident("PINC003", |i| i.status = "resolved".into());
+    fake.state().clear_failures();
+    fake.state().clear_request_log();
+
+    // The retries are resends, sent one by one; fresh actions go in bulk. Queue fresh ones.
+    s.tocsin.store().outbox_retry_now(None).unwrap();
+    s.send().await;
+    let after_resend = writes(&fake);
+    assert_eq!(
+        after_resend.len(),
+        3,
+        "resends one by one: {after_resend:?}"
+    );
+
+    // Fresh acknowledgements of new incidents travel together.
+    for id in ["PINC005", "PINC006"] {
+        fake.state().add_incident(NewIncident {
+            id: id.into(),
+            title: format!("Latency {id}"),
+            assignee_ids: vec![ME.into()],
+            escalation_policy_id: "PPOL01".into(),
+            ..NewIncident::default()
+        });
+    }
+    s.sync().await;
+    fake.state()
+        .update_incident("PINC006", |i| i.status = "resolved".into());
+    fake.state().clear_request_log();
+    for p in ["PINC005", "PINC006"] {
+        let id = s.tocsin.store().find_incident(p).unwrap();
+        s.tocsin.act(id, &Action::Acknowledge).unwrap();
+    }
+    s.send().await;
+    assert_eq!(writes(&fake), ["PUT /incidents"], "one bulk request");
+    assert_eq!(
+        fake.state().incident("PINC005").unwrap().status,
+        "acknowledged"
+    );
+    assert_eq!(
+        fake.state().incident("PINC006").unwrap().status,
+        "resolved",
+        "never reopened"
+    );
+    let states = s.states();
+    assert_eq!(
+        states[states.len() - 2..],
+        [OutboxState::Done, OutboxState::Conflict]
+    );
+}

@@ -108,6 +108,51 @@ fn log_list(shared: &Shared, query: Option<&str>, incident: Option<&str>) -> Rep
     })))
 }
 
+/// The most incidents one `PUT /incidents` may change.
+const BULK_MAX: usize = 250;
+
+/// `PUT /incidents`: the same kinds of change for up to 250 incidents at once. All or nothing:
+/// an unknown id, or a change to a resolved incident (code 1001), refuses the whole request.
+pub(super) async fn bulk_update(
+    Extract(shared): Extract<Shared>,
+    caller: Extension<Caller>,
+    body: Bytes,
+) -> Reply {
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid("incidents", "The body is not JSON"))?;
+    let items = body["incidents"].as_array().cloned().unwrap_or_default();
+    if items.is_empty() || items.len() > BULK_MAX {
+        let detail = format!("Give 1 to {BULK_MAX} incidents");
+        return Err(ApiError::invalid("incidents", detail));
+    }
+    let mut changes = Vec::new();
+    for item in &items {
+        let id = item["id"].as_str().unwrap_or_default().to_owned();
+        let wrapped = serde_json::to_vec(&json!({ "incident": item })).unwrap_or_default();
+        changes.push((id, Change::parse(&wrapped)?));
+    }
+
+    let mut state = lock(&shared);
+    check_from(&state, &caller)?;
+    for (id, change) in &changes {
+        let current = state
+            .incident(id)
+            .ok_or_else(|| ApiError::not_found("incident"))?;
+        if change.changes_handling() {
+            super::writes::refuse_if_resolved(current)?;
+        }
+    }
+    let mut updated = Vec::new();
+    for (id, change) in changes {
+        if let Some(after) = state.update_incident(&id, |i| change.apply(i)) {
+            updated.push(after);
+        }
+    }
+    let render = Render(&state);
+    let rendered: Vec<Value> = updated.iter().map(|i| render.incident(i)).collect();
+    Ok(Json(json!({ "incidents": rendered })))
+}
+
 /// The incident list's filters; each empty filter admits everything.
 struct Filter<'a> {
     statuses: Vec<&'a str>,

@@ -29,7 +29,12 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/schedules", get(directory::schedules))
         .route("/schedules/{id}", get(directory::schedule))
         .route("/oncalls", get(oncalls::list))
-        .route("/incidents", get(incidents::list).post(writes::create))
+        .route(
+            "/incidents",
+            get(incidents::list)
+                .post(writes::create)
+                .put(incidents::bulk_update),
+        )
         .route(
             "/incidents/{id}",
             get(incidents::one).put(incidents::update),
