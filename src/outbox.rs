@@ -37,6 +37,8 @@ static DRAINING: Mutex<Option<HashSet<(PathBuf, i64)>>> = Mutex::new(None);
 pub struct DrainReport {
     pub sent: usize,
     pub refused: usize,
+    /// The entries the provider refused, to tell the person about.
+    pub refused_ids: Vec<i64>,
     /// Set when the queue stopped on an entry that will be retried: why.
     pub waiting: Option<String>,
 }
@@ -146,6 +148,7 @@ fn settle(
             };
             store.finish(entry, finish)?;
             report.refused += 1;
+            report.refused_ids.push(entry.id);
             Ok(false)
         }
         Err(error) if retryable(&error) => {
@@ -173,6 +176,7 @@ fn settle(
             };
             store.finish(entry, finish)?;
             report.refused += 1;
+            report.refused_ids.push(entry.id);
             Ok(false)
         }
     }

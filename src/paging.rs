@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::cockpit::{Timer, TimerKind};
 use crate::error::{Error, Result};
-use crate::model::{Id, Incident};
+use crate::model::{Id, Incident, OutboxEntry, Write};
 
 /// More new pages than this in one pass are shown as a single summary.
 pub const STORM_THRESHOLD: usize = 3;
@@ -30,6 +30,9 @@ pub trait Notifier: Send + Sync {
     fn storm(&self, incidents: &[Incident]) -> Result<()>;
     /// A cockpit timer that came due: a delegated task or the next stakeholder update.
     fn reminder(&self, timer: &Timer) -> Result<()>;
+    /// An action the provider refused (the incident was resolved elsewhere, say): the person
+    /// may have acted from a notification and must not believe it worked.
+    fn refused(&self, entry: &OutboxEntry) -> Result<()>;
 }
 
 /// Shows the claimed pages; returns the ids whose notification could not be shown, so the
@@ -130,6 +133,26 @@ pub fn reminder_text(timer: &Timer) -> (String, String) {
     let body = match timer.kind {
         TimerKind::Update => format!("{label}\n{incident}"),
         TimerKind::Task => incident,
+    };
+    (escape_markup(&title), escape_markup(&body))
+}
+
+/// A refused write's title and body, safe like a page's.
+pub fn refused_text(entry: &OutboxEntry) -> (String, String) {
+    let what = match &entry.write {
+        Write::Act { action } => action.verb().replace('_', " "),
+        Write::Declare { .. } => "new incident".into(),
+        Write::Statuspage { .. } => "status page update".into(),
+    };
+    let account = one_line(&entry.account_name, MAX_FIELD_CHARS);
+    let title = format!("Not sent to {account}: your {what}");
+    let why = one_line(
+        entry.last_error.as_deref().unwrap_or("refused"),
+        MAX_FIELD_CHARS,
+    );
+    let body = match &entry.incident_title {
+        Some(t) => format!("{}\n{why}", one_line(t, MAX_FIELD_CHARS)),
+        None => why,
     };
     (escape_markup(&title), escape_markup(&body))
 }
@@ -242,6 +265,11 @@ impl Notifier for DesktopNotifier {
         let (title, body) = reminder_text(timer);
         self.show_with(&title, &body, Some(timer.incident_id), true, false)
     }
+
+    fn refused(&self, entry: &OutboxEntry) -> Result<()> {
+        let (title, body) = refused_text(entry);
+        self.show_with(&title, &body, entry.incident_id, true, false)
+    }
 }
 
 /// A notifier that remembers what it was asked to show; for tests and `--dry-run`.
@@ -250,6 +278,8 @@ pub struct RecordingNotifier {
     pub shown: Mutex<Vec<Vec<Id>>>,
     /// Ids of the timers it was asked to remind of.
     pub reminders: Mutex<Vec<Id>>,
+    /// Ids of the refused outbox entries it was asked to tell about.
+    pub refusals: Mutex<Vec<Id>>,
 }
 
 impl Notifier for RecordingNotifier {
@@ -275,6 +305,14 @@ impl Notifier for RecordingNotifier {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(timer.id);
+        Ok(())
+    }
+
+    fn refused(&self, entry: &OutboxEntry) -> Result<()> {
+        self.refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(entry.id);
         Ok(())
     }
 }

@@ -224,6 +224,7 @@ impl Engine {
                     // provider has it: the next pass corrects it, so make it come now.
                     if r.refused > 0 {
                         self.wake.notify_waiters();
+                        self.tell_refused(&r.refused_ids).await;
                     }
                     let _ = self.events.send(SyncEvent::Outbox {
                         account_id,
@@ -604,6 +605,28 @@ impl Engine {
 }
 
 impl Engine {
+    /// Shows a notification for each write the provider refused. Only an engine that pages
+    /// does: it is the one a person acting from a notification is listening to.
+    async fn tell_refused(&self, ids: &[Id]) {
+        if !self.config.raise_pages {
+            return;
+        }
+        let entries: Vec<_> = ids
+            .iter()
+            .filter_map(|id| self.tocsin.store().outbox_entry(*id).ok())
+            .collect();
+        let notifier = self.notifier.clone();
+        let shown = tokio::task::spawn_blocking(move || {
+            entries
+                .iter()
+                .filter(|e| notifier.refused(e).is_ok())
+                .count()
+        })
+        .await
+        .unwrap_or(0);
+        tracing::info!(refused = ids.len(), shown, "refusals told");
+    }
+
     /// Claims every cockpit timer that came due and shows it, once each across processes;
     /// a reminder that could not be shown is given back and tried on the next tick.
     pub async fn raise_reminders(&self) {

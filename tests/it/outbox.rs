@@ -715,3 +715,46 @@ async fn a_run_of_acknowledgements_goes_as_one_bulk_request_and_skips_resolved_o
         [OutboxState::Done, OutboxState::Conflict]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_tells_the_person_when_an_action_is_refused() {
+    let fake = fake().await;
+    std::env::set_var("TOCSIN_OB_TELL", USER_TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = Arc::new(Tocsin::open(dir.path()).unwrap());
+    let new = NewAccount {
+        name: "pd".into(),
+        kind: ProviderKind::Pagerduty,
+        api_url: Some(fake.url()),
+        token: TokenSource::Env {
+            var: "TOCSIN_OB_TELL".into(),
+        },
+        email: Some(EMAIL.into()),
+    };
+    tocsin.add_account(new, None).unwrap();
+    let notifier = Arc::new(RecordingNotifier::default());
+    let engine = Arc::new(Engine::with_config(
+        tocsin.clone(),
+        notifier.clone(),
+        EngineConfig::default(),
+    ));
+    for (_, result) in engine.sync_once(None).await.unwrap() {
+        result.unwrap();
+    }
+    let id = tocsin.store().find_incident("PINC001").unwrap();
+    fake.state()
+        .update_incident("PINC001", |i| i.status = "resolved".into());
+
+    tokio::spawn(engine.clone().run());
+    engine.act(id, &Action::Acknowledge).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while notifier.refusals.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no refusal was shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let entry = tocsin.outbox().unwrap()[0].clone();
+    assert_eq!(entry.state, OutboxState::Conflict);
+    let (title, body) = tocsin::paging::refused_text(&entry);
+    assert_eq!(title, "Not sent to pd: your acknowledge");
+    assert!(body.contains("Checkout 500s"), "{body}");
+}
