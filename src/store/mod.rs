@@ -8,6 +8,7 @@ mod accounts;
 mod actions;
 mod apply;
 mod cockpit;
+mod directory;
 mod migrations;
 pub mod outbox;
 mod queries;
@@ -22,6 +23,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::{NewAccount, SyncPosition};
+pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
 pub use queries::Directory;
 
