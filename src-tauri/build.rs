@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "replace_token",
     "act",
     "list_outbox",
+    "incident_actions",
+    "list_users",
+    "list_priorities",
 ];
 
 fn main() {

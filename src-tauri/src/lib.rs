@@ -14,6 +14,7 @@ use tocsin::paging::{DesktopNotifier, Notifier, PageAction};
 use tocsin::sync::{Engine, SyncEvent};
 use tocsin::Tocsin;
 use tokio::sync::broadcast::error::RecvError;
+use ts_rs::TS;
 
 pub use commands::CommandError;
 
@@ -99,6 +100,9 @@ pub fn app_builder<R: Runtime>(
             commands::replace_token,
             commands::act,
             commands::list_outbox,
+            commands::incident_actions,
+            commands::list_users,
+            commands::list_priorities,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
@@ -118,11 +122,12 @@ struct ChangedPayload {
 
 /// The payload of `tocsin://outbox`: writes that left an account's outbox. A refusal (a
 /// conflict, say) is something the person must be told about.
-#[derive(Debug, Clone, Serialize)]
-struct OutboxPayload {
-    account_id: Id,
-    sent: usize,
-    refused: usize,
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxPayload {
+    pub account_id: Id,
+    pub sent: usize,
+    pub refused: usize,
 }
 
 /// Relays the engine's events to the webview until the engine goes away.

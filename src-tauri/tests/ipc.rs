@@ -184,3 +184,53 @@ fn what_the_capability_does_not_grant_is_refused() {
         "a foreign origin must not reach the commands: {err:?}"
     );
 }
+
+/// Declares a local-workspace incident through the window's command and returns its id.
+fn declare(window: &WebviewWindow<MockRuntime>, title: &str, severity: u8) -> Value {
+    let declared = invoke(
+        window,
+        "declare_incident",
+        json!({ "title": title, "severity": severity }),
+    )
+    .expect("declare_incident is allowed");
+    declared["id"].clone()
+}
+
+#[test]
+fn a_local_incident_offers_only_what_the_workspace_can_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let id = declare(&window, "Queue backs up", 3);
+
+    let offered = invoke(&window, "incident_actions", json!({ "id": id })).unwrap();
+    assert_eq!(
+        offered,
+        json!(["acknowledge", "resolve", "note", "set_urgency"])
+    );
+
+    let accounts = invoke(&window, "list_accounts", json!({})).unwrap();
+    let local = &accounts.as_array().unwrap()[0]["id"];
+    for cmd in ["list_users", "list_priorities"] {
+        let rows = invoke(&window, cmd, json!({ "accountId": local })).unwrap();
+        assert_eq!(rows, json!([]), "{cmd}");
+    }
+    let err = invoke(
+        &window,
+        "act",
+        json!({ "id": id, "action": { "kind": "escalate", "level": 2 } }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+}
+
+#[test]
+fn a_command_the_app_does_not_have_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    // Neither granted nor registered: a window cannot reach the file system through the app.
+    let err = invoke(&window, "write_file", json!({ "path": "/tmp/x" })).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+}

@@ -4,6 +4,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { Account } from "./bindings/Account";
 import type { Action } from "./bindings/Action";
+import type { ActionKind } from "./bindings/ActionKind";
 import type { AccountHealth } from "./bindings/AccountHealth";
 import type { CommandError } from "./bindings/CommandError";
 import type { Incident } from "./bindings/Incident";
@@ -11,7 +12,11 @@ import type { IncidentDetail } from "./bindings/IncidentDetail";
 import type { IncidentFilter } from "./bindings/IncidentFilter";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { OnCall } from "./bindings/OnCall";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { OutboxPayload } from "./bindings/OutboxPayload";
 import type { PagerStatus } from "./bindings/PagerStatus";
+import type { Person } from "./bindings/Person";
+import type { Priority } from "./bindings/Priority";
 import type { Service } from "./bindings/Service";
 
 /** A local row id, as the core declares it. */
@@ -48,10 +53,19 @@ export const api = {
   syncNow: () => invoke<null>("sync_now"),
   pagerStatus: () => invoke<PagerStatus>("pager_status"),
   act: (id: Id, action: Action) => invoke<IncidentDetail>("act", { id, action }),
+  incidentActions: (id: Id) => invoke<ActionKind[]>("incident_actions", { id }),
+  listUsers: (accountId: Id) => invoke<Person[]>("list_users", { accountId }),
+  listPriorities: (accountId: Id) => invoke<Priority[]>("list_priorities", { accountId }),
+  listOutbox: () => invoke<OutboxEntry[]>("list_outbox"),
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),
 };
+
+/** Calls back when writes left an outbox: sent, or refused by the provider. */
+export function onOutbox(callback: (event: OutboxPayload) => void): Promise<UnlistenFn> {
+  return listen<OutboxPayload>("tocsin://outbox", (event) => callback(event.payload));
+}
 
 /** Calls back whenever a sync may have changed cached data. */
 export function onChanged(callback: () => void): Promise<UnlistenFn> {

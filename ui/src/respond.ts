@@ -1,0 +1,80 @@
+// Pure logic for acting on incidents: outbox wording, which refusals to announce, and form
+// checks. Kept apart from React so it is unit-tested.
+import type { Id } from "./api";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { OutboxState } from "./bindings/OutboxState";
+
+/**
+ * What a timeline entry made in Tocsin says about its way to the provider: "sending…" while
+ * it waits, "not sent: <reason>" when the provider refused it, nothing once it arrived.
+ */
+export function outboxLabel(state: OutboxState | null, error: string | null): string | null {
+  switch (state) {
+    case null:
+    case "done":
+      return null;
+    case "pending":
+    case "sending":
+      return "sending…";
+    case "conflict":
+      return `not sent: ${error ?? "the incident changed at the provider"}`;
+    case "failed":
+      return `not sent: ${error ?? "the provider refused it"}`;
+  }
+}
+
+export function isRefused(state: OutboxState): boolean {
+  return state === "conflict" || state === "failed";
+}
+
+/**
+ * The refused writes of `accountId` to announce: finished at or after `since` (the window's
+ * start, so old refusals are not announced again) and not announced yet.
+ */
+export function newRefusals(
+  entries: OutboxEntry[],
+  accountId: Id,
+  announced: ReadonlySet<Id>,
+  since: Date,
+): OutboxEntry[] {
+  return entries.filter(
+    (e) =>
+      e.account_id === accountId &&
+      isRefused(e.state) &&
+      !announced.has(e.id) &&
+      e.finished_at !== null &&
+      Date.parse(e.finished_at) >= since.getTime(),
+  );
+}
+
+/** What the outbox entry asked for, in the person's words. */
+export function writeLabel(entry: OutboxEntry): string {
+  const write = entry.write;
+  if (write.type === "declare") return `declare "${write.declaration.title}"`;
+  const action = write.action;
+  switch (action.kind) {
+    case "acknowledge":
+      return "acknowledge";
+    case "resolve":
+      return "resolve";
+    case "note":
+      return "add a note";
+    case "escalate":
+      return `escalate to level ${action.level}`;
+    case "reassign":
+      return "reassign";
+    case "snooze":
+      return `snooze for ${action.minutes} min`;
+    case "set_urgency":
+      return `set urgency to ${action.urgency}`;
+    case "set_priority":
+      return "change the priority";
+  }
+}
+
+/** Whole minutes from a form field, or null when it is not a positive whole number. */
+export function parseMinutes(text: string, max = 7 * 24 * 60): number | null {
+  if (!/^\s*\d+\s*$/.test(text)) return null;
+  const minutes = Number(text.trim());
+  return minutes >= 1 && minutes <= max ? minutes : null;
+}
