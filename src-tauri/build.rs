@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "incident_actions",
     "list_users",
     "list_priorities",
+    // The incident commander's cockpit (cockpit_commands.rs).
+    "list_severities",
 ];
 
 fn main() {

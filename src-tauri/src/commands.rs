@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use tauri::State;
 use tocsin::model::{
-    Account, AccountHealth, Action, ActionKind, Id, Incident, IncidentDetail, IncidentFilter,
-    OnCall, OutboxEntry, PagerStatus, Person, Priority, Service,
+    Account, AccountHealth, Action, ActionKind, Declaration, Id, Incident, IncidentDetail,
+    IncidentFilter, OnCall, OutboxEntry, PagerStatus, Person, Priority, Service,
 };
 use tocsin::sync::Engine;
 use tocsin::{NewAccount, Tocsin};
@@ -104,13 +104,28 @@ pub async fn add_account(
     with_core(&tocsin, move |core| core.add_account(account, token)).await
 }
 
+/// Opens an incident in an account (`None`: the local workspace): at once in the local
+/// workspace, through the outbox at PagerDuty, shown meanwhile under a placeholder so work on
+/// it can start.
 #[tauri::command]
 pub async fn declare_incident(
     tocsin: State<'_, Arc<Tocsin>>,
-    title: String,
-    severity: u8,
+    engine: State<'_, Arc<Engine>>,
+    account_id: Option<Id>,
+    declaration: Declaration,
 ) -> CommandResult<Incident> {
-    with_core(&tocsin, move |core| core.declare_local(&title, severity)).await
+    let (tocsin, engine) = (Arc::clone(&tocsin), Arc::clone(&engine));
+    let declare = move || {
+        let account_id = match account_id {
+            Some(id) => id,
+            None => tocsin.store().local_account()?.id,
+        };
+        engine.declare(account_id, &declaration)
+    };
+    let joined = tauri::async_runtime::spawn_blocking(declare).await;
+    joined
+        .map_err(CommandError::internal)?
+        .map_err(CommandError::from)
 }
 
 #[tauri::command]

@@ -1,6 +1,7 @@
 //! The Tocsin desktop shell: wires the headless core into a Tauri window and holds no domain
 //! logic of its own.
 
+mod cockpit_commands;
 mod commands;
 
 use std::ffi::OsString;
@@ -103,6 +104,7 @@ pub fn app_builder<R: Runtime>(
             commands::incident_actions,
             commands::list_users,
             commands::list_priorities,
+            cockpit_commands::list_severities,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

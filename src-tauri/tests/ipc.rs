@@ -73,7 +73,7 @@ fn a_declared_incident_is_listed_with_its_title_as_given() {
     let declared = invoke(
         &window,
         "declare_incident",
-        json!({ "title": title, "severity": 2 }),
+        json!({ "accountId": null, "declaration": { "title": title, "severity": 2 } }),
     )
     .expect("declare_incident is allowed");
     assert_eq!(declared["title"], title);
@@ -111,7 +111,7 @@ fn core_errors_reach_the_ui_as_code_and_message() {
     let err = invoke(
         &window,
         "declare_incident",
-        json!({ "title": " ", "severity": 2 }),
+        json!({ "accountId": null, "declaration": { "title": " ", "severity": 2 } }),
     )
     .expect_err("an empty title is refused");
     assert_eq!(err["code"], "invalid");
@@ -187,10 +187,11 @@ fn what_the_capability_does_not_grant_is_refused() {
 
 /// Declares a local-workspace incident through the window's command and returns its id.
 fn declare(window: &WebviewWindow<MockRuntime>, title: &str, severity: u8) -> Value {
+    let declaration = json!({ "title": title, "severity": severity });
     let declared = invoke(
         window,
         "declare_incident",
-        json!({ "title": title, "severity": severity }),
+        json!({ "accountId": null, "declaration": declaration }),
     )
     .expect("declare_incident is allowed");
     declared["id"].clone()
@@ -233,4 +234,36 @@ fn a_command_the_app_does_not_have_is_refused() {
     // Neither granted nor registered: a window cannot reach the file system through the app.
     let err = invoke(&window, "write_file", json!({ "path": "/tmp/x" })).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
+}
+
+#[test]
+fn declaring_at_a_provider_needs_what_the_provider_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let add = |account: Value| {
+        let added = invoke(
+            &window,
+            "add_account",
+            json!({ "account": account, "token": null }),
+        )
+        .unwrap();
+        added["id"].clone()
+    };
+    let pagerduty = add(json!({
+        "name": "work", "kind": "pagerduty", "api_url": "http://127.0.0.1:9",
+        "token": { "kind": "env", "var": "TOCSIN_IPC_UNSET" }, "email": null,
+    }));
+    let alertmanager = add(json!({
+        "name": "lab", "kind": "alertmanager", "api_url": "http://127.0.0.1:9",
+        "token": { "kind": "none" }, "email": null,
+    }));
+    let declaration = json!({ "title": "Checkout down", "severity": 1 });
+
+    for (account, says) in [(pagerduty, "service"), (alertmanager, "Alertmanager")] {
+        let args = json!({ "accountId": account, "declaration": declaration });
+        let err = invoke(&window, "declare_incident", args).unwrap_err();
+        assert_eq!(err["code"], "invalid", "{err}");
+        assert!(err["message"].as_str().unwrap().contains(says), "{err}");
+    }
 }

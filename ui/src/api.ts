@@ -7,6 +7,7 @@ import type { Action } from "./bindings/Action";
 import type { ActionKind } from "./bindings/ActionKind";
 import type { AccountHealth } from "./bindings/AccountHealth";
 import type { CommandError } from "./bindings/CommandError";
+import type { Declaration } from "./bindings/Declaration";
 import type { Incident } from "./bindings/Incident";
 import type { IncidentDetail } from "./bindings/IncidentDetail";
 import type { IncidentFilter } from "./bindings/IncidentFilter";
@@ -18,6 +19,7 @@ import type { PagerStatus } from "./bindings/PagerStatus";
 import type { Person } from "./bindings/Person";
 import type { Priority } from "./bindings/Priority";
 import type { Service } from "./bindings/Service";
+import type { Severity } from "./bindings/Severity";
 
 /** A local row id, as the core declares it. */
 export type Id = Incident["id"];
@@ -47,8 +49,9 @@ export const api = {
   /** The token, when given, goes to the OS keychain; it is never read back. */
   addAccount: (account: NewAccount, token: string | null) =>
     invoke<Account>("add_account", { account, token }),
-  declareIncident: (title: string, severity: number) =>
-    invoke<Incident>("declare_incident", { title, severity }),
+  /** `accountId` null means the local workspace. */
+  declareIncident: (accountId: Id | null, declaration: Declaration) =>
+    invoke<Incident>("declare_incident", { accountId, declaration }),
   startDrill: () => invoke<Incident>("start_drill"),
   syncNow: () => invoke<null>("sync_now"),
   pagerStatus: () => invoke<PagerStatus>("pager_status"),
@@ -60,6 +63,11 @@ export const api = {
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),
+};
+
+/** The incident commander's cockpit. */
+export const cockpitApi = {
+  severities: () => invoke<Severity[]>("list_severities"),
 };
 
 /** Calls back when writes left an outbox: sent, or refused by the provider. */

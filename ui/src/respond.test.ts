@@ -2,7 +2,14 @@
 import { describe, expect, it } from "vitest";
 
 import type { OutboxEntry } from "./bindings/OutboxEntry";
-import { newRefusals, outboxLabel, parseMinutes, writeLabel } from "./respond";
+import {
+  declareProblem,
+  newRefusals,
+  outboxLabel,
+  parseMinutes,
+  writeLabel,
+  type DeclareDraft,
+} from "./respond";
 
 const NOW = new Date("2024-05-01T12:00:00Z");
 
@@ -71,6 +78,29 @@ describe("writeLabel", () => {
     expect(writeLabel(entry(2, { write: { type: "declare", declaration } }))).toBe(
       'declare "Checkout down"',
     );
+  });
+});
+
+describe("declareProblem", () => {
+  const draft: DeclareDraft = {
+    title: "Checkout down",
+    severity: 1,
+    provider: "local",
+    serviceId: "",
+    details: "",
+  };
+
+  it("lets a titled local declaration through", () => {
+    expect(declareProblem(draft)).toBeNull();
+  });
+
+  it("asks for a title, a severity and, at PagerDuty, a service", () => {
+    expect(declareProblem({ ...draft, title: "  " })).toMatch(/title/);
+    expect(declareProblem({ ...draft, title: "x".repeat(1025) })).toMatch(/1,024/);
+    expect(declareProblem({ ...draft, severity: 5 })).toMatch(/severity/);
+    expect(declareProblem({ ...draft, provider: "pagerduty" })).toMatch(/service/);
+    expect(declareProblem({ ...draft, provider: "pagerduty", serviceId: "PSVC" })).toBeNull();
+    expect(declareProblem({ ...draft, provider: "alertmanager" })).toMatch(/Alertmanager/);
   });
 });
 

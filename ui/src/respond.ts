@@ -3,6 +3,7 @@
 import type { Id } from "./api";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { OutboxState } from "./bindings/OutboxState";
+import type { ProviderKind } from "./bindings/ProviderKind";
 
 /**
  * What a timeline entry made in Tocsin says about its way to the provider: "sending…" while
@@ -70,6 +71,34 @@ export function writeLabel(entry: OutboxEntry): string {
     case "set_priority":
       return "change the priority";
   }
+}
+
+/** The declare form as typed. */
+export interface DeclareDraft {
+  title: string;
+  severity: number;
+  /** The chosen account's provider. */
+  provider: ProviderKind;
+  serviceId: string;
+  details: string;
+}
+
+/** The longest title the core accepts, in characters. */
+export const MAX_TITLE_CHARS = 1024;
+
+/** The first problem with a declaration, in the person's words, or null when it can go. */
+export function declareProblem(draft: DeclareDraft): string | null {
+  const title = draft.title.trim();
+  if (title === "") return "Say what is happening: the incident needs a title.";
+  if ([...title].length > MAX_TITLE_CHARS) return "The title is longer than 1,024 characters.";
+  if (![1, 2, 3, 4].includes(draft.severity)) return "Choose a severity, SEV-1 to SEV-4.";
+  if (draft.provider === "alertmanager") {
+    return "Alertmanager cannot open incidents; choose another account.";
+  }
+  if (draft.provider === "pagerduty" && draft.serviceId === "") {
+    return "PagerDuty opens incidents on a service: choose one.";
+  }
+  return null;
 }
 
 /** Whole minutes from a form field, or null when it is not a positive whole number. */
