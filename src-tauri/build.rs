@@ -22,6 +22,27 @@ const COMMANDS: &[&str] = &[
     "list_priorities",
     // The incident commander's cockpit (cockpit_commands.rs).
     "list_severities",
+    "set_severity",
+    "severity_mapping",
+    "set_severity_mapping",
+    "get_checklist",
+    "export_checklist",
+    "import_checklist",
+    "reset_checklist",
+    "start_command",
+    "get_cockpit",
+    "set_incident_severity",
+    "tick_item",
+    "untick_item",
+    "assign_role",
+    "hand_over",
+    "add_timer",
+    "cancel_timer",
+    "decide",
+    "cockpit_note",
+    "record_update",
+    "list_followups",
+    "export_timeline",
 ];
 
 fn main() {

@@ -226,6 +226,80 @@ fn a_local_incident_offers_only_what_the_workspace_can_do() {
 }
 
 #[test]
+fn a_declared_incident_is_commanded_from_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let id = declare(&window, "Checkout down", 1);
+
+    let err = invoke(&window, "get_cockpit", json!({ "incidentId": id })).unwrap_err();
+    assert_eq!(err["code"], "not_found", "no cockpit before it starts");
+
+    let by = json!("Ana");
+    let started = invoke(
+        &window,
+        "start_command",
+        json!({ "incidentId": id, "level": 1, "by": by }),
+    )
+    .unwrap();
+    assert_eq!(started["severity"]["level"], 1);
+    invoke(
+        &window,
+        "assign_role",
+        json!({ "incidentId": id, "role": "commander", "person": "Ana", "by": by }),
+    )
+    .unwrap();
+    let handed = invoke(
+        &window,
+        "hand_over",
+        json!({ "incidentId": id, "role": "commander", "to": "Bo", "from": null, "by": by }),
+    )
+    .unwrap();
+    assert_eq!(handed["roles"][0]["person"], "Bo");
+    let ticked = invoke(
+        &window,
+        "tick_item",
+        json!({ "incidentId": id, "position": 1, "by": by }),
+    )
+    .unwrap();
+    assert_eq!(ticked["items"][0]["done_by"], "Ana");
+
+    let md = invoke(
+        &window,
+        "export_timeline",
+        json!({ "incidentId": id, "format": "markdown" }),
+    )
+    .unwrap();
+    assert!(md.as_str().unwrap().contains("Bo"), "{md}");
+}
+
+#[test]
+fn checklists_travel_as_text_and_bad_text_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    let toml = invoke(&window, "export_checklist", json!({ "level": 2 })).unwrap();
+    let imported = invoke(
+        &window,
+        "import_checklist",
+        json!({ "level": 2, "source": toml }),
+    )
+    .unwrap();
+    assert!(!imported["items"].as_array().unwrap().is_empty());
+
+    let err = invoke(
+        &window,
+        "import_checklist",
+        json!({ "level": 2, "source": "title = 1" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+    let severities = invoke(&window, "list_severities", json!({})).unwrap();
+    assert_eq!(severities.as_array().unwrap().len(), 4);
+}
+
+#[test]
 fn a_command_the_app_does_not_have_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());

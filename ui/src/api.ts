@@ -6,8 +6,12 @@ import type { Account } from "./bindings/Account";
 import type { Action } from "./bindings/Action";
 import type { ActionKind } from "./bindings/ActionKind";
 import type { AccountHealth } from "./bindings/AccountHealth";
+import type { Checklist } from "./bindings/Checklist";
+import type { Cockpit } from "./bindings/Cockpit";
+import type { CockpitNote } from "./bindings/CockpitNote";
 import type { CommandError } from "./bindings/CommandError";
 import type { Declaration } from "./bindings/Declaration";
+import type { FollowUp } from "./bindings/FollowUp";
 import type { Incident } from "./bindings/Incident";
 import type { IncidentDetail } from "./bindings/IncidentDetail";
 import type { IncidentFilter } from "./bindings/IncidentFilter";
@@ -18,8 +22,13 @@ import type { OutboxPayload } from "./bindings/OutboxPayload";
 import type { PagerStatus } from "./bindings/PagerStatus";
 import type { Person } from "./bindings/Person";
 import type { Priority } from "./bindings/Priority";
+import type { Role } from "./bindings/Role";
 import type { Service } from "./bindings/Service";
 import type { Severity } from "./bindings/Severity";
+import type { SeverityMapping } from "./bindings/SeverityMapping";
+import type { TimelineFormat } from "./bindings/TimelineFormat";
+import type { Timer } from "./bindings/Timer";
+import type { Urgency } from "./bindings/Urgency";
 
 /** A local row id, as the core declares it. */
 export type Id = Incident["id"];
@@ -65,9 +74,52 @@ export const api = {
     invoke<Account>("replace_token", { accountId, token }),
 };
 
-/** The incident commander's cockpit. */
+/**
+ * The incident commander's cockpit. `by` is the name the person acts under; the incident's
+ * timeline shows it.
+ */
 export const cockpitApi = {
   severities: () => invoke<Severity[]>("list_severities"),
+  setSeverity: (severity: Severity) => invoke<Severity>("set_severity", { severity }),
+  severityMapping: (accountId: Id) => invoke<SeverityMapping[]>("severity_mapping", { accountId }),
+  setSeverityMapping: (m: SeverityMapping) =>
+    invoke<SeverityMapping>("set_severity_mapping", {
+      accountId: m.account_id,
+      level: m.level,
+      urgency: m.urgency satisfies Urgency,
+      priority: m.priority,
+    }),
+  checklist: (level: number) => invoke<Checklist>("get_checklist", { level }),
+  exportChecklist: (level: number) => invoke<string>("export_checklist", { level }),
+  importChecklist: (level: number, source: string) =>
+    invoke<Checklist>("import_checklist", { level, source }),
+  resetChecklist: (level: number) => invoke<Checklist>("reset_checklist", { level }),
+  /** Fails with code `not_found` while no cockpit runs for the incident. */
+  cockpit: (incidentId: Id) => invoke<Cockpit>("get_cockpit", { incidentId }),
+  start: (incidentId: Id, level: number, by: string) =>
+    invoke<Cockpit>("start_command", { incidentId, level, by }),
+  setSeverityLevel: (incidentId: Id, level: number, by: string) =>
+    invoke<Cockpit>("set_incident_severity", { incidentId, level, by }),
+  tick: (incidentId: Id, position: number, by: string) =>
+    invoke<Cockpit>("tick_item", { incidentId, position, by }),
+  untick: (incidentId: Id, position: number, by: string) =>
+    invoke<Cockpit>("untick_item", { incidentId, position, by }),
+  assignRole: (incidentId: Id, role: Role, person: string, by: string) =>
+    invoke<Cockpit>("assign_role", { incidentId, role, person, by }),
+  handOver: (incidentId: Id, role: Role, to: string, from: string | null, by: string) =>
+    invoke<Cockpit>("hand_over", { incidentId, role, to, from, by }),
+  addTimer: (incidentId: Id, label: string, owner: string, minutes: number, by: string) =>
+    invoke<Timer>("add_timer", { incidentId, label, owner, minutes, by }),
+  cancelTimer: (timerId: Id, by: string) => invoke<Timer>("cancel_timer", { timerId, by }),
+  decide: (incidentId: Id, text: string, by: string) =>
+    invoke<CockpitNote>("decide", { incidentId, text, by }),
+  note: (incidentId: Id, text: string, by: string) =>
+    invoke<CockpitNote>("cockpit_note", { incidentId, text, by }),
+  recordUpdate: (incidentId: Id, text: string, by: string) =>
+    invoke<CockpitNote>("record_update", { incidentId, text, by }),
+  followups: (incidentId: Id) => invoke<FollowUp[]>("list_followups", { incidentId }),
+  exportTimeline: (incidentId: Id, format: TimelineFormat) =>
+    invoke<string>("export_timeline", { incidentId, format }),
 };
 
 /** Calls back when writes left an outbox: sent, or refused by the provider. */

@@ -1,5 +1,5 @@
-// Small React hooks shared by the screens: a ticking clock, the sync-event wiring and the
-// outbox's refusals.
+// Small React hooks shared by the screens: a ticking clock, the sync-event wiring, the
+// outbox's refusals and the name the person acts under.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 
@@ -36,6 +36,25 @@ export function useShellEvents(openIncident: (id: Id) => void) {
       for (const unlisten of pending) void unlisten.then((stop) => stop());
     };
   }, [queryClient, openIncident]);
+}
+
+/** Where the window keeps the name its person acts under; a preference, not data. */
+const ACTOR_KEY = "tocsin.actor";
+
+/** The name shown on the timeline for what this window's person does in the cockpit. */
+export function readActor(): string {
+  const stored = window.localStorage.getItem(ACTOR_KEY);
+  return stored !== null && stored.trim() !== "" ? stored.trim() : "You";
+}
+
+/** The actor's name and a setter that keeps it for next time. */
+export function useActor(): [string, (name: string) => void] {
+  const [actor, setActorState] = useState(readActor);
+  const setActor = (name: string) => {
+    window.localStorage.setItem(ACTOR_KEY, name);
+    setActorState(name.trim() === "" ? "You" : name.trim());
+  };
+  return [actor, setActor];
 }
 
 /**

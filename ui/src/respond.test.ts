@@ -1,17 +1,39 @@
-// Unit tests for outbox wording, refusal announcements and form checks.
+// Unit tests for countdowns, outbox wording, refusal announcements and form checks.
 import { describe, expect, it } from "vitest";
 
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import {
   declareProblem,
+  formatCountdown,
+  formatMinutes,
+  isOverdue,
   newRefusals,
   outboxLabel,
   parseMinutes,
+  timerProblem,
   writeLabel,
   type DeclareDraft,
 } from "./respond";
 
 const NOW = new Date("2024-05-01T12:00:00Z");
+
+describe("formatCountdown", () => {
+  it("counts down as a clock", () => {
+    expect(formatCountdown("2024-05-01T12:04:05Z", NOW)).toBe("4:05 left");
+    expect(formatCountdown("2024-05-01T13:02:03Z", NOW)).toBe("1:02:03 left");
+    expect(formatCountdown("2024-05-01T12:00:00Z", NOW)).toBe("0:00 left");
+  });
+
+  it("says overdue once the time has passed", () => {
+    expect(formatCountdown("2024-05-01T11:59:48Z", NOW)).toBe("overdue by 0:12");
+    expect(isOverdue("2024-05-01T11:59:48Z", NOW)).toBe(true);
+    expect(isOverdue("2024-05-01T12:00:01Z", NOW)).toBe(false);
+  });
+
+  it("keeps an unreadable time as it is", () => {
+    expect(formatCountdown("soon", NOW)).toBe("soon");
+  });
+});
 
 describe("outboxLabel", () => {
   it("says sending while the write waits and nothing once it arrived", () => {
@@ -104,12 +126,27 @@ describe("declareProblem", () => {
   });
 });
 
-describe("parseMinutes", () => {
+describe("timer form", () => {
   it("reads whole minutes only", () => {
     expect(parseMinutes(" 15 ")).toBe(15);
     expect(parseMinutes("0")).toBeNull();
     expect(parseMinutes("1.5")).toBeNull();
     expect(parseMinutes("-3")).toBeNull();
     expect(parseMinutes("10081")).toBeNull();
+  });
+
+  it("names the first missing piece", () => {
+    expect(timerProblem("", "Ana", "10")).toMatch(/task/);
+    expect(timerProblem("Check replicas", " ", "10")).toMatch(/owns/);
+    expect(timerProblem("Check replicas", "Ana", "ten")).toMatch(/minutes/);
+    expect(timerProblem("Check replicas", "Ana", "10")).toBeNull();
+  });
+});
+
+describe("formatMinutes", () => {
+  it("reads targets in hours and minutes", () => {
+    expect(formatMinutes(15)).toBe("15 min");
+    expect(formatMinutes(60)).toBe("1 h");
+    expect(formatMinutes(90)).toBe("1 h 30 min");
   });
 });

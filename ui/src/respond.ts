@@ -1,9 +1,39 @@
-// Pure logic for acting on incidents: outbox wording, which refusals to announce, and form
-// checks. Kept apart from React so it is unit-tested.
+// Pure logic for acting on incidents and commanding them: countdowns, outbox wording, which
+// refusals to announce, and form checks. Kept apart from React so it is unit-tested.
 import type { Id } from "./api";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { OutboxState } from "./bindings/OutboxState";
 import type { ProviderKind } from "./bindings/ProviderKind";
+import type { Role } from "./bindings/Role";
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** Seconds as a clock: "4:05", "1:02:03". */
+function clock(seconds: number): string {
+  const s = Math.floor(Math.abs(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = `${pad(s % 60)}`;
+  return h > 0 ? `${h}:${pad(m)}:${rest}` : `${m}:${rest}`;
+}
+
+/**
+ * A live countdown to `dueIso`: "4:05 left", then "overdue by 0:12" once it has passed, so a
+ * missed deadline reads as missed rather than as zero.
+ */
+export function formatCountdown(dueIso: string, now: Date): string {
+  const due = Date.parse(dueIso);
+  if (Number.isNaN(due)) return dueIso;
+  const seconds = (due - now.getTime()) / 1000;
+  return seconds >= 0 ? `${clock(seconds)} left` : `overdue by ${clock(seconds)}`;
+}
+
+/** Whether the countdown to `dueIso` has run out. */
+export function isOverdue(dueIso: string, now: Date): boolean {
+  return Date.parse(dueIso) < now.getTime();
+}
 
 /**
  * What a timeline entry made in Tocsin says about its way to the provider: "sending…" while
@@ -106,4 +136,29 @@ export function parseMinutes(text: string, max = 7 * 24 * 60): number | null {
   if (!/^\s*\d+\s*$/.test(text)) return null;
   const minutes = Number(text.trim());
   return minutes >= 1 && minutes <= max ? minutes : null;
+}
+
+/** The first problem with a new task timer, or null when it can be started. */
+export function timerProblem(label: string, owner: string, minutes: string): string | null {
+  if (label.trim() === "") return "Say what the task is.";
+  if (owner.trim() === "") return "Say who owns the task.";
+  if (parseMinutes(minutes) === null) return "Give the time limit in whole minutes, 1 to 10080.";
+  return null;
+}
+
+/** The roles in the order the cockpit shows them, with the names responders use. */
+export const ROLES: { role: Role; title: string }[] = [
+  { role: "commander", title: "Incident commander" },
+  { role: "deputy", title: "Deputy" },
+  { role: "scribe", title: "Scribe" },
+  { role: "communications", title: "Communications liaison" },
+  { role: "expert", title: "Subject-matter experts" },
+];
+
+/** "1 h 30 min", "45 min": a response target. */
+export function formatMinutes(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }

@@ -1,4 +1,5 @@
-// One incident: acting on it, its facts, the provider link as copyable text, and the timeline.
+// One incident: acting on it, its facts, the provider link as copyable text, the timeline,
+// and the commander's cockpit beside them.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
@@ -12,9 +13,13 @@ import { copyToClipboard, ErrorBox, IncidentBadges } from "../components";
 import { formatRelative, formatTime, plain } from "../format";
 import { useNow } from "../hooks";
 import { isRefused, outboxLabel, parseMinutes } from "../respond";
+import { CockpitView } from "./Cockpit";
+
+type Tab = "respond" | "command";
 
 export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => void }) {
   const detail = useQuery({ queryKey: ["incident", id], queryFn: () => api.getIncident(id) });
+  const [tab, setTab] = useState<Tab>("respond");
 
   if (detail.isPending) return <p className="hint">Loading…</p>;
   if (detail.isError) return <ErrorBox error={detail.error} title="Could not read incident" />;
@@ -29,9 +34,30 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
         <h2 data-testid="detail-title">{plain(incident.title)}</h2>
         <IncidentBadges incident={incident} />
       </header>
-      <Actions incident={incident} />
-      <Facts incident={incident} />
-      <Timeline entries={timeline} />
+      <div className="tabs" role="tablist" aria-label="Incident views">
+        {(["respond", "command"] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? "tab active" : "tab"}
+            onClick={() => setTab(t)}
+            data-testid={`tab-${t}`}
+          >
+            {t === "respond" ? "Respond" : "Command"}
+          </button>
+        ))}
+      </div>
+      {tab === "respond" ? (
+        <>
+          <Actions incident={incident} />
+          <Facts incident={incident} />
+          <Timeline entries={timeline} />
+        </>
+      ) : (
+        <CockpitView incident={incident} timeline={timeline} />
+      )}
     </article>
   );
 }
