@@ -10,7 +10,7 @@ import type { Incident } from "../bindings/Incident";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import type { Urgency } from "../bindings/Urgency";
 import { copyToClipboard, ErrorBox, IncidentBadges } from "../components";
-import { formatRelative, formatTime, plain } from "../format";
+import { formatRelative, formatTime, plain, timelineKindLabel } from "../format";
 import { useNow } from "../hooks";
 import { isRefused, outboxLabel, parseMinutes } from "../respond";
 import { CockpitView } from "./Cockpit";
@@ -365,7 +365,7 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
           >
             <div className="timeline-head">
               <time dateTime={entry.at}>{formatTime(entry.at)}</time>
-              <span className="timeline-kind">{entry.kind}</span>
+              <span className="timeline-kind">{timelineKindLabel(entry.kind)}</span>
               {entry.agent && <span className="timeline-agent">{plain(entry.agent)}</span>}
               <OutboxMark entry={entry} />
             </div>
