@@ -231,6 +231,42 @@ fn a_declared_sev1_is_commanded_and_its_timeline_shows_it() {
     session.screenshot("sev1-timeline.png");
 }
 
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn an_incident_declared_at_pagerduty_goes_out_through_the_outbox() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    add_pagerduty_account(data.path(), &fake.url);
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    // The first sync brings the account's services, which the dialog offers.
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.wait_for_text("[data-testid=health-state]", "ok");
+    session.click(&session.wait_for("[data-testid=nav-incidents]"));
+
+    session.click(&session.wait_for("[data-testid=toolbar-declare]"));
+    let title = "Payments <b>timing out</b>";
+    session.type_into(&session.wait_for("[data-testid=declare-title]"), title);
+    session.click(&session.wait_for("[data-testid=declare-account] option:nth-child(2)"));
+    // Without a service PagerDuty cannot open it, and the dialog says so before sending.
+    session.click(&session.wait_for("[data-testid=declare-submit]"));
+    session.wait_for("[data-testid=declare-problem]");
+    session.click(&session.wait_for("[data-testid=declare-service] option:nth-child(2)"));
+    session.click(&session.wait_for("[data-testid=declare-submit]"));
+    session.wait_for_text("[data-testid=detail-title]", title);
+
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.click(&session.wait_for("[data-testid=open-outbox]"));
+    session.wait_for("[data-testid=outbox-entry].outbox-done");
+    assert!(
+        session.find_all("[data-testid=outbox] b").is_empty(),
+        "markup rendered"
+    );
+    session.screenshot("declared-at-pagerduty.png");
+}
+
 /// python3-dbusmock's notification server on this test's session bus, logging every call.
 struct NotificationServer {
     _child: Guard,
