@@ -21,8 +21,9 @@ pub use error::{Error, Result};
 pub use store::{NewAccount, Store};
 
 use model::{
-    Account, AccountHealth, Action, Declaration, Glance, Id, Incident, IncidentDetail,
-    IncidentFilter, OnCall, OutboxEntry, ProviderKind, Service, TokenSource,
+    Account, AccountHealth, Action, ActionKind, Declaration, Glance, Id, Incident,
+    IncidentDetail, IncidentFilter, OnCall, OutboxEntry, Person, Priority, ProviderKind, Service,
+    TokenSource,
 };
 
 /// The core, opened on one data directory. Share it behind an `Arc`.
@@ -243,6 +244,22 @@ impl Tocsin {
                 .ok()
         });
         Ok((m.urgency, priority))
+    }
+
+    /// What can be done to an incident now at its provider, for offering only that.
+    pub fn offered_actions(&self, incident_id: Id) -> Result<Vec<ActionKind>> {
+        let incident = self.store.incident_row(incident_id)?;
+        Ok(store::offered_actions(&incident))
+    }
+
+    /// The cached people of an account, to reassign one of its incidents to.
+    pub fn users(&self, account_id: Id) -> Result<Vec<Person>> {
+        self.store.users(account_id)
+    }
+
+    /// The cached priorities of an account (PagerDuty's P1..).
+    pub fn priorities(&self, account_id: Id) -> Result<Vec<Priority>> {
+        self.store.priorities(account_id)
     }
 
     /// Writes on their way to providers: unfinished ones and those of the last day.

@@ -354,6 +354,30 @@ impl Action {
     }
 }
 
+/// Which kind of [`Action`], without its arguments: what the window offers for an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ActionKind {
+    Acknowledge,
+    Resolve,
+    Note,
+    Escalate,
+    Reassign,
+    Snooze,
+    SetUrgency,
+    SetPriority,
+}
+
+/// A provider priority (PagerDuty's P1..), for choosing one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Priority {
+    pub account_id: Id,
+    pub provider_id: String,
+    pub name: String,
+}
+
 /// A new incident to open at a provider (or in the local workspace).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use tauri::State;
 use tocsin::model::{
-    Account, AccountHealth, Action, Id, Incident, IncidentDetail, IncidentFilter, OnCall,
-    OutboxEntry, PagerStatus, Service,
+    Account, AccountHealth, Action, ActionKind, Declaration, Id, Incident, IncidentDetail,
+    IncidentFilter, OnCall, OutboxEntry, PagerStatus, Person, Priority, Service,
 };
 use tocsin::sync::Engine;
 use tocsin::{NewAccount, Tocsin};
@@ -40,11 +40,11 @@ impl CommandError {
     }
 }
 
-type CommandResult<T> = Result<T, CommandError>;
+pub(crate) type CommandResult<T> = Result<T, CommandError>;
 
 /// Runs a core call on the blocking pool: the core talks to SQLite and the keychain
 /// synchronously, and the IPC thread must stay free for other requests meanwhile.
-async fn with_core<T, F>(tocsin: &Arc<Tocsin>, call: F) -> CommandResult<T>
+pub(crate) async fn with_core<T, F>(tocsin: &Arc<Tocsin>, call: F) -> CommandResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Tocsin) -> tocsin::Result<T> + Send + 'static,
@@ -104,13 +104,28 @@ pub async fn add_account(
     with_core(&tocsin, move |core| core.add_account(account, token)).await
 }
 
+/// Opens an incident in an account (`None`: the local workspace): at once in the local
+/// workspace, through the outbox at PagerDuty, shown meanwhile under a placeholder so work on
+/// it can start.
 #[tauri::command]
 pub async fn declare_incident(
     tocsin: State<'_, Arc<Tocsin>>,
-    title: String,
-    severity: u8,
+    engine: State<'_, Arc<Engine>>,
+    account_id: Option<Id>,
+    declaration: Declaration,
 ) -> CommandResult<Incident> {
-    with_core(&tocsin, move |core| core.declare_local(&title, severity)).await
+    let (tocsin, engine) = (Arc::clone(&tocsin), Arc::clone(&engine));
+    let declare = move || {
+        let account_id = match account_id {
+            Some(id) => id,
+            None => tocsin.store().local_account()?.id,
+        };
+        engine.declare(account_id, &declaration)
+    };
+    let joined = tauri::async_runtime::spawn_blocking(declare).await;
+    joined
+        .map_err(CommandError::internal)?
+        .map_err(CommandError::from)
 }
 
 #[tauri::command]
@@ -149,6 +164,33 @@ pub async fn act(
     joined
         .map_err(CommandError::internal)?
         .map_err(CommandError::from)
+}
+
+/// What the incident's provider takes now, so the window offers only that.
+#[tauri::command]
+pub async fn incident_actions(
+    tocsin: State<'_, Arc<Tocsin>>,
+    id: Id,
+) -> CommandResult<Vec<ActionKind>> {
+    with_core(&tocsin, move |core| core.offered_actions(id)).await
+}
+
+/// The cached people of an account, to reassign an incident to.
+#[tauri::command]
+pub async fn list_users(
+    tocsin: State<'_, Arc<Tocsin>>,
+    account_id: Id,
+) -> CommandResult<Vec<Person>> {
+    with_core(&tocsin, move |core| core.users(account_id)).await
+}
+
+/// The cached priorities of an account.
+#[tauri::command]
+pub async fn list_priorities(
+    tocsin: State<'_, Arc<Tocsin>>,
+    account_id: Id,
+) -> CommandResult<Vec<Priority>> {
+    with_core(&tocsin, move |core| core.priorities(account_id)).await
 }
 
 /// Writes on their way to providers, for the window's outbox view.

@@ -1,6 +1,7 @@
 //! The Tocsin desktop shell: wires the headless core into a Tauri window and holds no domain
 //! logic of its own.
 
+mod cockpit_commands;
 mod commands;
 pub mod tray;
 
@@ -15,6 +16,7 @@ use tocsin::paging::{DesktopNotifier, Notifier, PageAction};
 use tocsin::sync::{Engine, SyncEvent};
 use tocsin::Tocsin;
 use tokio::sync::broadcast::error::RecvError;
+use ts_rs::TS;
 
 pub use commands::CommandError;
 
@@ -100,6 +102,31 @@ pub fn app_builder<R: Runtime>(
             commands::replace_token,
             commands::act,
             commands::list_outbox,
+            commands::incident_actions,
+            commands::list_users,
+            commands::list_priorities,
+            cockpit_commands::list_severities,
+            cockpit_commands::set_severity,
+            cockpit_commands::severity_mapping,
+            cockpit_commands::set_severity_mapping,
+            cockpit_commands::get_checklist,
+            cockpit_commands::export_checklist,
+            cockpit_commands::import_checklist,
+            cockpit_commands::reset_checklist,
+            cockpit_commands::start_command,
+            cockpit_commands::get_cockpit,
+            cockpit_commands::set_incident_severity,
+            cockpit_commands::tick_item,
+            cockpit_commands::untick_item,
+            cockpit_commands::assign_role,
+            cockpit_commands::hand_over,
+            cockpit_commands::add_timer,
+            cockpit_commands::cancel_timer,
+            cockpit_commands::decide,
+            cockpit_commands::cockpit_note,
+            cockpit_commands::record_update,
+            cockpit_commands::list_followups,
+            cockpit_commands::export_timeline,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
@@ -121,11 +148,12 @@ struct ChangedPayload {
 
 /// The payload of `tocsin://outbox`: writes that left an account's outbox. A refusal (a
 /// conflict, say) is something the person must be told about.
-#[derive(Debug, Clone, Serialize)]
-struct OutboxPayload {
-    account_id: Id,
-    sent: usize,
-    refused: usize,
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxPayload {
+    pub account_id: Id,
+    pub sent: usize,
+    pub refused: usize,
 }
 
 /// Relays the engine's events to the webview until the engine goes away.

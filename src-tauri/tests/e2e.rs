@@ -23,6 +23,9 @@ const TOKEN: &str = "e2e-token";
 const WAIT_LIMIT: Duration = Duration::from_secs(30);
 /// WebDriver's key for an element reference in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// The shipped meaning of SEV-1, which the declare dialog shows beside the choice.
+const SEV1_MEANING: &str = "Critical, customer-facing: a core feature is down for many \
+                            customers, data is being lost, or security is breached";
 
 #[test]
 #[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
@@ -61,6 +64,15 @@ fn a_synced_incident_shows_its_title_as_text_and_its_timeline() {
         .find_all("[data-testid=incident-detail] img")
         .is_empty());
     session.screenshot("incident-detail.png");
+
+    // Acknowledged from the window: at once here, then through the outbox to PagerDuty.
+    session.click(&session.wait_for("[data-testid=action-acknowledge]"));
+    session.wait_for("[data-testid=incident-detail] .status-acknowledged");
+    session.wait_for("[data-testid=timeline-entry].kind-acknowledge");
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.click(&session.wait_for("[data-testid=open-outbox]"));
+    session.wait_for("[data-testid=outbox-entry].outbox-done");
+    session.screenshot("outbox.png");
 
     session.click(&session.wait_for("[data-testid=nav-oncall]"));
     session.wait_for_text(
@@ -136,6 +148,123 @@ fn open_on_a_page_notification_brings_up_the_incident() {
     session.wait_for("[data-testid=nav-incidents][aria-current=page]");
     session.wait_for("[data-testid=incident-detail] [data-testid=drill-badge]");
     session.screenshot("opened-from-notification.png");
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_declared_sev1_is_commanded_and_its_timeline_shows_it() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    // Declare a SEV-1 in the local workspace from the declare dialog.
+    session.click(&session.wait_for("[data-testid=welcome-declare]"));
+    session.type_into(
+        &session.wait_for("[data-testid=declare-title]"),
+        "Checkout is down",
+    );
+    session.click(&session.wait_for("[data-testid=declare-severity] option[value='1']"));
+    session.wait_for_text("[data-testid=declare-severity-meaning]", SEV1_MEANING);
+    session.click(&session.wait_for("[data-testid=declare-submit]"));
+    session.wait_for_text("[data-testid=detail-title]", "Checkout is down");
+
+    // Start command at SEV-1: its targets are shown.
+    session.click(&session.wait_for("[data-testid=tab-command]"));
+    session.wait_for("[data-testid=cockpit-start-severity] option[value='1']:checked");
+    session.click(&session.wait_for("[data-testid=cockpit-start]"));
+    session.wait_for_text("[data-testid=cockpit-severity-level]", "SEV-1");
+    session.wait_for("[data-testid=timer-update] [data-testid=timer-countdown]");
+
+    // An incident commander, then an explicit handover to another person.
+    let role = |name: &str| format!("[data-testid=role-{name}-commander]");
+    session.type_into(&session.wait_for(&role("person")), "Ana");
+    session.click(&session.wait_for(&role("assign")));
+    session.wait_for_text(&role("holder"), "Ana");
+    session.type_into(&session.wait_for(&role("person")), "Bo");
+    session.click(&session.wait_for(&role("handover")));
+    session.wait_for_text(&role("holder"), "Bo");
+
+    // Two checklist steps ticked.
+    for position in [1, 2] {
+        let tick = format!("[data-testid=checklist-tick-{position}]");
+        session.click(&session.wait_for(&tick));
+        session.wait_for(&format!("{tick}:checked"));
+    }
+    session.wait_until("two ticked checklist items", || {
+        (session.find_all(".checklist-item.done").len() == 2).then_some(())
+    });
+
+    // A delegated task with an owner and a time limit counts down beside the next update.
+    session.type_into(
+        &session.wait_for("[data-testid=timer-label]"),
+        "Check the replicas",
+    );
+    session.type_into(&session.wait_for("[data-testid=timer-owner]"), "Cy");
+    session.click(&session.wait_for("[data-testid=timer-add]"));
+    let countdown = session.wait_for("[data-testid=timer-task] [data-testid=timer-countdown]");
+    let left = session.text(&countdown).unwrap_or_default();
+    assert!(left.ends_with(" left"), "{left}");
+    session.execute(
+        "document.querySelector('[data-testid=incident-detail]').scrollIntoView(); return true;",
+    );
+    session.screenshot("sev1-cockpit.png");
+
+    // All of it is on the incident's timeline.
+    session.click(&session.wait_for("[data-testid=tab-respond]"));
+    for kind in [
+        "cockpit_start",
+        "cockpit_role",
+        "cockpit_handover",
+        "cockpit_timer",
+    ] {
+        session.wait_for(&format!("[data-testid=timeline-entry].kind-{kind}"));
+    }
+    session.wait_until("two cockpit_check entries", || {
+        let checks = session.find_all("[data-testid=timeline-entry].kind-cockpit_check");
+        (checks.len() == 2).then_some(())
+    });
+    let handover = session.wait_for("[data-testid=timeline-entry].kind-cockpit_handover");
+    let text = session.text(&handover).unwrap_or_default();
+    assert!(text.contains("Ana") && text.contains("Bo"), "{text}");
+    session.screenshot("sev1-timeline.png");
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn an_incident_declared_at_pagerduty_goes_out_through_the_outbox() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    add_pagerduty_account(data.path(), &fake.url);
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    // The first sync brings the account's services, which the dialog offers.
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.wait_for_text("[data-testid=health-state]", "ok");
+    session.click(&session.wait_for("[data-testid=nav-incidents]"));
+
+    session.click(&session.wait_for("[data-testid=toolbar-declare]"));
+    let title = "Payments <b>timing out</b>";
+    session.type_into(&session.wait_for("[data-testid=declare-title]"), title);
+    session.click(&session.wait_for("[data-testid=declare-account] option:nth-child(2)"));
+    // Without a service PagerDuty cannot open it, and the dialog says so before sending.
+    session.click(&session.wait_for("[data-testid=declare-submit]"));
+    session.wait_for("[data-testid=declare-problem]");
+    session.click(&session.wait_for("[data-testid=declare-service] option:nth-child(2)"));
+    session.click(&session.wait_for("[data-testid=declare-submit]"));
+    session.wait_for_text("[data-testid=detail-title]", title);
+
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.click(&session.wait_for("[data-testid=open-outbox]"));
+    session.wait_for("[data-testid=outbox-entry].outbox-done");
+    assert!(
+        session.find_all("[data-testid=outbox] b").is_empty(),
+        "markup rendered"
+    );
+    session.screenshot("declared-at-pagerduty.png");
 }
 
 /// python3-dbusmock's notification server on this test's session bus, logging every call.
@@ -563,6 +692,13 @@ impl Session<'_> {
         let body = json!({ "script": script, "args": [] });
         self.call("POST", "/execute/sync", Some(body))
             .expect("the script runs")
+    }
+
+    /// Types `text` into an input as key presses, so the page sees real input events.
+    fn type_into(&self, element: &str, text: &str) {
+        let body = json!({ "text": text });
+        self.call("POST", &format!("/element/{element}/value"), Some(body))
+            .expect("typing");
     }
 
     fn click(&self, element: &str) {

@@ -73,7 +73,7 @@ fn a_declared_incident_is_listed_with_its_title_as_given() {
     let declared = invoke(
         &window,
         "declare_incident",
-        json!({ "title": title, "severity": 2 }),
+        json!({ "accountId": null, "declaration": { "title": title, "severity": 2 } }),
     )
     .expect("declare_incident is allowed");
     assert_eq!(declared["title"], title);
@@ -111,7 +111,7 @@ fn core_errors_reach_the_ui_as_code_and_message() {
     let err = invoke(
         &window,
         "declare_incident",
-        json!({ "title": " ", "severity": 2 }),
+        json!({ "accountId": null, "declaration": { "title": " ", "severity": 2 } }),
     )
     .expect_err("an empty title is refused");
     assert_eq!(err["code"], "invalid");
@@ -183,4 +183,161 @@ fn what_the_capability_does_not_grant_is_refused() {
         err.is_err(),
         "a foreign origin must not reach the commands: {err:?}"
     );
+}
+
+/// Declares a local-workspace incident through the window's command and returns its id.
+fn declare(window: &WebviewWindow<MockRuntime>, title: &str, severity: u8) -> Value {
+    let declaration = json!({ "title": title, "severity": severity });
+    let declared = invoke(
+        window,
+        "declare_incident",
+        json!({ "accountId": null, "declaration": declaration }),
+    )
+    .expect("declare_incident is allowed");
+    declared["id"].clone()
+}
+
+#[test]
+fn a_local_incident_offers_only_what_the_workspace_can_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let id = declare(&window, "Queue backs up", 3);
+
+    let offered = invoke(&window, "incident_actions", json!({ "id": id })).unwrap();
+    assert_eq!(
+        offered,
+        json!(["acknowledge", "resolve", "note", "set_urgency"])
+    );
+
+    let accounts = invoke(&window, "list_accounts", json!({})).unwrap();
+    let local = &accounts.as_array().unwrap()[0]["id"];
+    for cmd in ["list_users", "list_priorities"] {
+        let rows = invoke(&window, cmd, json!({ "accountId": local })).unwrap();
+        assert_eq!(rows, json!([]), "{cmd}");
+    }
+    let err = invoke(
+        &window,
+        "act",
+        json!({ "id": id, "action": { "kind": "escalate", "level": 2 } }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+}
+
+#[test]
+fn a_declared_incident_is_commanded_from_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let id = declare(&window, "Checkout down", 1);
+
+    let err = invoke(&window, "get_cockpit", json!({ "incidentId": id })).unwrap_err();
+    assert_eq!(err["code"], "not_found", "no cockpit before it starts");
+
+    let by = json!("Ana");
+    let started = invoke(
+        &window,
+        "start_command",
+        json!({ "incidentId": id, "level": 1, "by": by }),
+    )
+    .unwrap();
+    assert_eq!(started["severity"]["level"], 1);
+    invoke(
+        &window,
+        "assign_role",
+        json!({ "incidentId": id, "role": "commander", "person": "Ana", "by": by }),
+    )
+    .unwrap();
+    let handed = invoke(
+        &window,
+        "hand_over",
+        json!({ "incidentId": id, "role": "commander", "to": "Bo", "from": null, "by": by }),
+    )
+    .unwrap();
+    assert_eq!(handed["roles"][0]["person"], "Bo");
+    let ticked = invoke(
+        &window,
+        "tick_item",
+        json!({ "incidentId": id, "position": 1, "by": by }),
+    )
+    .unwrap();
+    assert_eq!(ticked["items"][0]["done_by"], "Ana");
+
+    let md = invoke(
+        &window,
+        "export_timeline",
+        json!({ "incidentId": id, "format": "markdown" }),
+    )
+    .unwrap();
+    assert!(md.as_str().unwrap().contains("Bo"), "{md}");
+}
+
+#[test]
+fn checklists_travel_as_text_and_bad_text_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    let toml = invoke(&window, "export_checklist", json!({ "level": 2 })).unwrap();
+    let imported = invoke(
+        &window,
+        "import_checklist",
+        json!({ "level": 2, "source": toml }),
+    )
+    .unwrap();
+    assert!(!imported["items"].as_array().unwrap().is_empty());
+
+    let err = invoke(
+        &window,
+        "import_checklist",
+        json!({ "level": 2, "source": "title = 1" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+    let severities = invoke(&window, "list_severities", json!({})).unwrap();
+    assert_eq!(severities.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_command_the_app_does_not_have_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    // Neither granted nor registered: a window cannot reach the file system through the app.
+    let err = invoke(&window, "write_file", json!({ "path": "/tmp/x" })).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+}
+
+#[test]
+fn declaring_at_a_provider_needs_what_the_provider_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let add = |account: Value| {
+        let added = invoke(
+            &window,
+            "add_account",
+            json!({ "account": account, "token": null }),
+        )
+        .unwrap();
+        added["id"].clone()
+    };
+    let pagerduty = add(json!({
+        "name": "work", "kind": "pagerduty", "api_url": "http://127.0.0.1:9",
+        "token": { "kind": "env", "var": "TOCSIN_IPC_UNSET" }, "email": null,
+    }));
+    let alertmanager = add(json!({
+        "name": "lab", "kind": "alertmanager", "api_url": "http://127.0.0.1:9",
+        "token": { "kind": "none" }, "email": null,
+    }));
+    let declaration = json!({ "title": "Checkout down", "severity": 1 });
+
+    for (account, says) in [(pagerduty, "service"), (alertmanager, "Alertmanager")] {
+        let args = json!({ "accountId": account, "declaration": declaration });
+        let err = invoke(&window, "declare_incident", args).unwrap_err();
+        assert_eq!(err["code"], "invalid", "{err}");
+        assert!(err["message"].as_str().unwrap().contains(says), "{err}");
+    }
 }

@@ -6,7 +6,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{ts, Store};
 use crate::error::{Error, Result};
-use crate::model::{Action, Id, Incident, IncidentStatus, Person, ProviderKind};
+use crate::model::{
+    Action, ActionKind, Id, Incident, IncidentStatus, Person, ProviderKind, Urgency,
+};
 
 /// The longest note kept, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;
@@ -70,6 +72,46 @@ pub fn check(incident: &Incident, action: &Action) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// The kinds of action [`check`] lets through for `incident` now, for a window that offers
+/// only what will be taken. Each kind is tried with a valid stand-in argument, so this stays
+/// the same rule as `check` itself.
+pub fn offered_actions(incident: &Incident) -> Vec<ActionKind> {
+    let other_urgency = match incident.urgency {
+        Urgency::High => Urgency::Low,
+        Urgency::Low => Urgency::High,
+    };
+    let samples = [
+        (ActionKind::Acknowledge, Action::Acknowledge),
+        (ActionKind::Resolve, Action::Resolve),
+        (ActionKind::Note, Action::Note { text: "n".into() }),
+        (ActionKind::Escalate, Action::Escalate { level: 1 }),
+        (
+            ActionKind::Reassign,
+            Action::Reassign {
+                user_id: "u".into(),
+            },
+        ),
+        (ActionKind::Snooze, Action::Snooze { minutes: 60 }),
+        (
+            ActionKind::SetUrgency,
+            Action::SetUrgency {
+                urgency: other_urgency,
+            },
+        ),
+        (
+            ActionKind::SetPriority,
+            Action::SetPriority {
+                priority_id: "p".into(),
+            },
+        ),
+    ];
+    samples
+        .into_iter()
+        .filter(|(_, action)| check(incident, action).is_ok())
+        .map(|(kind, _)| kind)
+        .collect()
 }
 
 fn check_for_provider(incident: &Incident, action: &Action) -> Result<()> {
@@ -273,6 +315,34 @@ mod tests {
         let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["trigger", "acknowledge", "annotate", "resolve"]);
         assert_eq!(detail.timeline[2].summary, "Rolled back 4f2a");
+    }
+
+    #[test]
+    fn offered_actions_follow_the_provider_and_the_status() {
+        let (_dir, store, id) = drill();
+        let mut incident = store.incident_row(id).unwrap();
+        use ActionKind as K;
+        let all_local = [K::Acknowledge, K::Resolve, K::Note, K::SetUrgency];
+        assert_eq!(offered_actions(&incident), all_local);
+
+        incident.provider = ProviderKind::Alertmanager;
+        assert_eq!(
+            offered_actions(&incident),
+            [K::Acknowledge, K::Resolve, K::Note, K::Snooze]
+        );
+
+        incident.provider = ProviderKind::Pagerduty;
+        let offered = offered_actions(&incident);
+        assert!(
+            !offered.contains(&K::Snooze),
+            "snooze waits for an acknowledgement"
+        );
+        assert!(offered.contains(&K::Reassign) && offered.contains(&K::SetPriority));
+        incident.status = IncidentStatus::Acknowledged;
+        assert!(offered_actions(&incident).contains(&K::Snooze));
+
+        incident.status = IncidentStatus::Resolved;
+        assert_eq!(offered_actions(&incident), [K::Note]);
     }
 
     #[test]

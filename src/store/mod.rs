@@ -9,6 +9,7 @@ mod actions;
 mod apply;
 mod cockpit;
 mod comms;
+mod directory;
 mod migrations;
 pub mod outbox;
 mod queries;
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::{NewAccount, SyncPosition};
+pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
 pub use queries::Directory;
 

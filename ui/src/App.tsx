@@ -3,15 +3,19 @@ import { useQuery } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 
 import { api, type Id } from "./api";
-import { useShellEvents } from "./hooks";
+import { plain } from "./format";
+import { useOutboxRefusals, useShellEvents } from "./hooks";
+import { writeLabel } from "./respond";
 import { Health } from "./screens/Health";
 import { Incidents } from "./screens/Incidents";
 import { OnCallNow } from "./screens/OnCallNow";
+import { Outbox } from "./screens/Outbox";
 import { Settings } from "./screens/Settings";
 
-type Screen = "incidents" | "oncall" | "health" | "settings";
+/** The outbox is reached from Account health, not from the navigation. */
+type Screen = "incidents" | "oncall" | "health" | "settings" | "outbox";
 
-const SCREENS: { id: Screen; label: string }[] = [
+const SCREENS: { id: Exclude<Screen, "outbox">; label: string }[] = [
   { id: "incidents", label: "Incidents" },
   { id: "oncall", label: "On call now" },
   { id: "health", label: "Account health" },
@@ -27,6 +31,7 @@ export function App() {
     setSelected(id);
   }, []);
   useShellEvents(openIncident);
+  const current = (id: Screen) => id === screen || (id === "health" && screen === "outbox");
 
   return (
     <div className="app">
@@ -36,8 +41,8 @@ export function App() {
           <button
             key={s.id}
             type="button"
-            className={s.id === screen ? "nav-item active" : "nav-item"}
-            aria-current={s.id === screen ? "page" : undefined}
+            className={current(s.id) ? "nav-item active" : "nav-item"}
+            aria-current={current(s.id) ? "page" : undefined}
             data-testid={`nav-${s.id}`}
             onClick={() => setScreen(s.id)}
           >
@@ -47,9 +52,11 @@ export function App() {
       </nav>
       <main className="screen">
         <PagerBanner />
+        <OutboxNotices onOpen={openIncident} />
         {screen === "incidents" && <Incidents selected={selected} onSelect={setSelected} />}
         {screen === "oncall" && <OnCallNow />}
-        {screen === "health" && <Health />}
+        {screen === "health" && <Health onOpenOutbox={() => setScreen("outbox")} />}
+        {screen === "outbox" && <Outbox onBack={() => setScreen("health")} onOpen={openIncident} />}
         {screen === "settings" && <Settings />}
       </main>
     </div>
@@ -64,6 +71,37 @@ function PagerBanner() {
     <div className="pager-banner" role="alert" data-testid="pager-banner">
       Notifications are not working: pages cannot reach you. Tocsin keeps retrying; check that your
       desktop's notification service is running.
+    </div>
+  );
+}
+
+/**
+ * One dismissible notice per write a provider refused while the window was open (a conflict:
+ * the incident changed elsewhere), linking to the incident whose timeline says more.
+ */
+function OutboxNotices({ onOpen }: { onOpen: (id: Id) => void }) {
+  const { refusals, dismiss } = useOutboxRefusals();
+  if (refusals.length === 0) return null;
+  return (
+    <div className="notices">
+      {refusals.map((entry) => (
+        <div key={entry.id} className="notice" role="alert" data-testid="outbox-notice">
+          <span>
+            {plain(entry.account_name)} did not take &ldquo;{writeLabel(entry)}&rdquo;
+            {entry.incident_title !== null && <> on {plain(entry.incident_title)}</>}:{" "}
+            {plain(entry.last_error ?? "the provider refused it")}. Tocsin shows the incident as the
+            provider has it.
+          </span>
+          {entry.incident_id !== null && (
+            <button type="button" onClick={() => onOpen(entry.incident_id!)}>
+              Open incident
+            </button>
+          )}
+          <button type="button" onClick={() => dismiss(entry.id)} aria-label="Dismiss">
+            Dismiss
+          </button>
+        </div>
+      ))}
     </div>
   );
 }

@@ -4,15 +4,31 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { Account } from "./bindings/Account";
 import type { Action } from "./bindings/Action";
+import type { ActionKind } from "./bindings/ActionKind";
 import type { AccountHealth } from "./bindings/AccountHealth";
+import type { Checklist } from "./bindings/Checklist";
+import type { Cockpit } from "./bindings/Cockpit";
+import type { CockpitNote } from "./bindings/CockpitNote";
 import type { CommandError } from "./bindings/CommandError";
+import type { Declaration } from "./bindings/Declaration";
+import type { FollowUp } from "./bindings/FollowUp";
 import type { Incident } from "./bindings/Incident";
 import type { IncidentDetail } from "./bindings/IncidentDetail";
 import type { IncidentFilter } from "./bindings/IncidentFilter";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { OnCall } from "./bindings/OnCall";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { OutboxPayload } from "./bindings/OutboxPayload";
 import type { PagerStatus } from "./bindings/PagerStatus";
+import type { Person } from "./bindings/Person";
+import type { Priority } from "./bindings/Priority";
+import type { Role } from "./bindings/Role";
 import type { Service } from "./bindings/Service";
+import type { Severity } from "./bindings/Severity";
+import type { SeverityMapping } from "./bindings/SeverityMapping";
+import type { TimelineFormat } from "./bindings/TimelineFormat";
+import type { Timer } from "./bindings/Timer";
+import type { Urgency } from "./bindings/Urgency";
 
 /** A local row id, as the core declares it. */
 export type Id = Incident["id"];
@@ -42,16 +58,74 @@ export const api = {
   /** The token, when given, goes to the OS keychain; it is never read back. */
   addAccount: (account: NewAccount, token: string | null) =>
     invoke<Account>("add_account", { account, token }),
-  declareIncident: (title: string, severity: number) =>
-    invoke<Incident>("declare_incident", { title, severity }),
+  /** `accountId` null means the local workspace. */
+  declareIncident: (accountId: Id | null, declaration: Declaration) =>
+    invoke<Incident>("declare_incident", { accountId, declaration }),
   startDrill: () => invoke<Incident>("start_drill"),
   syncNow: () => invoke<null>("sync_now"),
   pagerStatus: () => invoke<PagerStatus>("pager_status"),
   act: (id: Id, action: Action) => invoke<IncidentDetail>("act", { id, action }),
+  incidentActions: (id: Id) => invoke<ActionKind[]>("incident_actions", { id }),
+  listUsers: (accountId: Id) => invoke<Person[]>("list_users", { accountId }),
+  listPriorities: (accountId: Id) => invoke<Priority[]>("list_priorities", { accountId }),
+  listOutbox: () => invoke<OutboxEntry[]>("list_outbox"),
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),
 };
+
+/**
+ * The incident commander's cockpit. `by` is the name the person acts under; the incident's
+ * timeline shows it.
+ */
+export const cockpitApi = {
+  severities: () => invoke<Severity[]>("list_severities"),
+  setSeverity: (severity: Severity) => invoke<Severity>("set_severity", { severity }),
+  severityMapping: (accountId: Id) => invoke<SeverityMapping[]>("severity_mapping", { accountId }),
+  setSeverityMapping: (m: SeverityMapping) =>
+    invoke<SeverityMapping>("set_severity_mapping", {
+      accountId: m.account_id,
+      level: m.level,
+      urgency: m.urgency satisfies Urgency,
+      priority: m.priority,
+    }),
+  checklist: (level: number) => invoke<Checklist>("get_checklist", { level }),
+  exportChecklist: (level: number) => invoke<string>("export_checklist", { level }),
+  importChecklist: (level: number, source: string) =>
+    invoke<Checklist>("import_checklist", { level, source }),
+  resetChecklist: (level: number) => invoke<Checklist>("reset_checklist", { level }),
+  /** Fails with code `not_found` while no cockpit runs for the incident. */
+  cockpit: (incidentId: Id) => invoke<Cockpit>("get_cockpit", { incidentId }),
+  start: (incidentId: Id, level: number, by: string) =>
+    invoke<Cockpit>("start_command", { incidentId, level, by }),
+  setSeverityLevel: (incidentId: Id, level: number, by: string) =>
+    invoke<Cockpit>("set_incident_severity", { incidentId, level, by }),
+  tick: (incidentId: Id, position: number, by: string) =>
+    invoke<Cockpit>("tick_item", { incidentId, position, by }),
+  untick: (incidentId: Id, position: number, by: string) =>
+    invoke<Cockpit>("untick_item", { incidentId, position, by }),
+  assignRole: (incidentId: Id, role: Role, person: string, by: string) =>
+    invoke<Cockpit>("assign_role", { incidentId, role, person, by }),
+  handOver: (incidentId: Id, role: Role, to: string, from: string | null, by: string) =>
+    invoke<Cockpit>("hand_over", { incidentId, role, to, from, by }),
+  addTimer: (incidentId: Id, label: string, owner: string, minutes: number, by: string) =>
+    invoke<Timer>("add_timer", { incidentId, label, owner, minutes, by }),
+  cancelTimer: (timerId: Id, by: string) => invoke<Timer>("cancel_timer", { timerId, by }),
+  decide: (incidentId: Id, text: string, by: string) =>
+    invoke<CockpitNote>("decide", { incidentId, text, by }),
+  note: (incidentId: Id, text: string, by: string) =>
+    invoke<CockpitNote>("cockpit_note", { incidentId, text, by }),
+  recordUpdate: (incidentId: Id, text: string, by: string) =>
+    invoke<CockpitNote>("record_update", { incidentId, text, by }),
+  followups: (incidentId: Id) => invoke<FollowUp[]>("list_followups", { incidentId }),
+  exportTimeline: (incidentId: Id, format: TimelineFormat) =>
+    invoke<string>("export_timeline", { incidentId, format }),
+};
+
+/** Calls back when writes left an outbox: sent, or refused by the provider. */
+export function onOutbox(callback: (event: OutboxPayload) => void): Promise<UnlistenFn> {
+  return listen<OutboxPayload>("tocsin://outbox", (event) => callback(event.payload));
+}
 
 /** Calls back whenever a sync may have changed cached data. */
 export function onChanged(callback: () => void): Promise<UnlistenFn> {

@@ -43,3 +43,19 @@ export function IncidentBadges({ incident }: { incident: Incident }) {
     </span>
   );
 }
+
+/** Copies through the async clipboard API, falling back to a selected textarea. */
+export async function copyToClipboard(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}

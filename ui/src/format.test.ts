@@ -9,6 +9,7 @@ import {
   plain,
   severityLabel,
   statusLabel,
+  timelineKindLabel,
 } from "./format";
 
 const NOW = new Date("2024-05-01T12:00:00Z");
@@ -72,5 +73,14 @@ describe("plain", () => {
   it("neutralises bidirectional controls and keeps everything else", () => {
     expect(plain("\u202egnp.exe")).toBe("\ufffdgnp.exe");
     expect(plain("<img src=x> DB on fire 🔥")).toBe("<img src=x> DB on fire 🔥");
+  });
+});
+
+describe("timelineKindLabel", () => {
+  it("names the cockpit's entries and spaces out provider kinds", () => {
+    expect(timelineKindLabel("cockpit_handover")).toBe("handover");
+    expect(timelineKindLabel("cockpit_uncheck")).toBe("checklist");
+    expect(timelineKindLabel("status_update")).toBe("status update");
+    expect(timelineKindLabel("trigger")).toBe("trigger");
   });
 });

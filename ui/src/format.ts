@@ -92,3 +92,25 @@ const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 export function plain(text: string): string {
   return text.replace(BIDI_CONTROLS, "\ufffd");
 }
+
+/** The cockpit's own timeline kinds, in the words of an incident's timeline. */
+const COCKPIT_KINDS: Record<string, string> = {
+  cockpit_start: "command started",
+  cockpit_severity: "severity",
+  cockpit_role: "role",
+  cockpit_handover: "handover",
+  cockpit_check: "checklist",
+  cockpit_uncheck: "checklist",
+  cockpit_timer: "timer",
+  cockpit_decision: "decision",
+  cockpit_note: "note",
+  cockpit_update: "stakeholder update",
+};
+
+/**
+ * A timeline entry's kind as a responder reads it: "handover" for `cockpit_handover`,
+ * "status update" for a provider's `status_update`. Unknown kinds stay visible, spaced out.
+ */
+export function timelineKindLabel(kind: string): string {
+  return COCKPIT_KINDS[kind] ?? kind.replace(/_/g, " ");
+}

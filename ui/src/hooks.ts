@@ -1,8 +1,11 @@
-// Small React hooks shared by the screens: a ticking clock and the sync-event wiring.
+// Small React hooks shared by the screens: a ticking clock, the sync-event wiring, the
+// outbox's refusals and the name the person acts under.
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
-import { type Id, onChanged, onOpenIncident } from "./api";
+import { api, type Id, onChanged, onOpenIncident, onOutbox } from "./api";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
+import { newRefusals } from "./respond";
 
 /**
  * The current time, re-rendering every `intervalMs` so "3 min ago" keeps counting. It is read
@@ -33,4 +36,49 @@ export function useShellEvents(openIncident: (id: Id) => void) {
       for (const unlisten of pending) void unlisten.then((stop) => stop());
     };
   }, [queryClient, openIncident]);
+}
+
+/** Where the window keeps the name its person acts under; a preference, not data. */
+const ACTOR_KEY = "tocsin.actor";
+
+/** The name shown on the timeline for what this window's person does in the cockpit. */
+export function readActor(): string {
+  const stored = window.localStorage.getItem(ACTOR_KEY);
+  return stored !== null && stored.trim() !== "" ? stored.trim() : "You";
+}
+
+/** The actor's name and a setter that keeps it for next time. */
+export function useActor(): [string, (name: string) => void] {
+  const [actor, setActorState] = useState(readActor);
+  const setActor = (name: string) => {
+    window.localStorage.setItem(ACTOR_KEY, name);
+    setActorState(name.trim() === "" ? "You" : name.trim());
+  };
+  return [actor, setActor];
+}
+
+/**
+ * Writes a provider refused since the window opened, from `tocsin://outbox` events, until the
+ * person dismisses them. Each refusal is announced once.
+ */
+export function useOutboxRefusals() {
+  const queryClient = useQueryClient();
+  const [refusals, setRefusals] = useState<OutboxEntry[]>([]);
+  const announced = useRef(new Set<Id>());
+  const since = useRef(new Date());
+  useEffect(() => {
+    const pending = onOutbox((event) => {
+      if (event.refused === 0) return;
+      void queryClient
+        .fetchQuery({ queryKey: ["outbox"], queryFn: api.listOutbox, staleTime: 0 })
+        .then((entries) => {
+          const fresh = newRefusals(entries, event.account_id, announced.current, since.current);
+          for (const entry of fresh) announced.current.add(entry.id);
+          if (fresh.length > 0) setRefusals((shown) => [...shown, ...fresh]);
+        });
+    });
+    return () => void pending.then((stop) => stop());
+  }, [queryClient]);
+  const dismiss = (id: Id) => setRefusals((shown) => shown.filter((e) => e.id !== id));
+  return { refusals, dismiss };
 }

@@ -8,7 +8,7 @@ import { Empty, ErrorBox } from "../components";
 import { formatRelative, formatTime, healthLabel } from "../format";
 import { useNow } from "../hooks";
 
-export function Health() {
+export function Health({ onOpenOutbox }: { onOpenOutbox: () => void }) {
   const health = useQuery({ queryKey: ["health"], queryFn: api.accountHealth });
   const sync = useSyncNow();
 
@@ -26,6 +26,9 @@ export function Health() {
           data-testid="sync-now"
         >
           {sync.isPending ? "Syncing…" : "Sync now"}
+        </button>
+        <button type="button" onClick={onOpenOutbox} data-testid="open-outbox">
+          Outbox
         </button>
       </header>
       {sync.isError && <ErrorBox error={sync.error} title="Sync failed" />}

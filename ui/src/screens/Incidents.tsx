@@ -60,7 +60,7 @@ export function Incidents({ selected, onSelect }: Props) {
         {selected === null ? (
           <p className="hint">Select an incident to see its timeline.</p>
         ) : (
-          <IncidentDetailView id={selected} onClose={() => onSelect(null)} />
+          <IncidentDetailView key={selected} id={selected} onClose={() => onSelect(null)} />
         )}
       </section>
     </div>

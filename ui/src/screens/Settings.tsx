@@ -1,4 +1,5 @@
-// Settings: the configured accounts and forms to add PagerDuty or Alertmanager.
+// Settings: the configured accounts, forms to add PagerDuty or Alertmanager, and the cockpit's
+// severities and checklists.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
@@ -6,6 +7,7 @@ import { api } from "../api";
 import type { NewAccount } from "../bindings/NewAccount";
 import type { ProviderKind } from "../bindings/ProviderKind";
 import { Empty, ErrorBox } from "../components";
+import { CockpitSettings } from "./SettingsCockpit";
 
 export function Settings() {
   const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
@@ -27,6 +29,7 @@ export function Settings() {
         </ul>
       </section>
       <AddAccount />
+      <CockpitSettings />
     </div>
   );
 }

@@ -1,10 +1,14 @@
-// The local workspace's actions: the first-launch welcome, declaring an incident, a drill.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+// The first-launch welcome, a drill, and declaring an incident in the local workspace or at
+// PagerDuty.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
-import { api, type Id } from "../api";
+import { api, cockpitApi, type Id } from "../api";
+import type { Declaration } from "../bindings/Declaration";
 import type { Incident } from "../bindings/Incident";
 import { ErrorBox } from "../components";
+import { plain } from "../format";
+import { declareProblem, MAX_TITLE_CHARS } from "../respond";
 
 /** Declaring and drilling both add an incident, which every list must then show. */
 function useCreate(onCreated: (id: Id) => void) {
@@ -15,8 +19,8 @@ function useCreate(onCreated: (id: Id) => void) {
   };
   const drill = useMutation({ mutationFn: api.startDrill, onSuccess });
   const declare = useMutation({
-    mutationFn: ({ title, severity }: { title: string; severity: number }) =>
-      api.declareIncident(title, severity),
+    mutationFn: ({ accountId, declaration }: { accountId: Id | null; declaration: Declaration }) =>
+      api.declareIncident(accountId, declaration),
     onSuccess,
   });
   return { drill, declare };
@@ -71,8 +75,8 @@ export function LocalActions({
         <DeclareForm
           pending={declare.isPending}
           onCancel={() => setDeclaring(false)}
-          onSubmit={(title, severity) =>
-            declare.mutate({ title, severity }, { onSuccess: () => setDeclaring(false) })
+          onSubmit={(accountId, declaration) =>
+            declare.mutate({ accountId, declaration }, { onSuccess: () => setDeclaring(false) })
           }
         />
       )}
@@ -82,6 +86,10 @@ export function LocalActions({
   );
 }
 
+/**
+ * The declare dialog: what is happening, how bad (with the severity's meaning), where to open
+ * it (the local workspace or a PagerDuty account, on one of its services) and details.
+ */
 function DeclareForm({
   pending,
   onCancel,
@@ -89,13 +97,36 @@ function DeclareForm({
 }: {
   pending: boolean;
   onCancel: () => void;
-  onSubmit: (title: string, severity: number) => void;
+  onSubmit: (accountId: Id | null, declaration: Declaration) => void;
 }) {
+  const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
+  const services = useQuery({ queryKey: ["services"], queryFn: api.listServices });
+  const severities = useQuery({ queryKey: ["severities"], queryFn: cockpitApi.severities });
   const [title, setTitle] = useState("");
   const [severity, setSeverity] = useState(2);
+  const [accountId, setAccountId] = useState<Id | null>(null);
+  const [serviceId, setServiceId] = useState("");
+  const [details, setDetails] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const targets = (accounts.data ?? []).filter((a) => a.kind === "pagerduty");
+  const account = targets.find((a) => a.id === accountId) ?? null;
+  const provider = account?.kind ?? "local";
+  const accountServices = (services.data ?? []).filter((s) => s.account_id === accountId);
+  const meaning = severities.data?.find((s) => s.level === severity)?.meaning;
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (title.trim() !== "") onSubmit(title.trim(), severity);
+    const why = declareProblem({ title, severity, provider, serviceId, details });
+    setProblem(why);
+    if (why !== null) return;
+    onSubmit(account?.id ?? null, {
+      title: title.trim(),
+      severity,
+      service_id: provider === "pagerduty" ? serviceId : null,
+      urgency: null,
+      details: details.trim() === "" ? null : details.trim(),
+    });
   };
   return (
     <form className="declare-form" onSubmit={submit} data-testid="declare-form">
@@ -105,6 +136,7 @@ function DeclareForm({
           autoFocus
           required
           value={title}
+          maxLength={MAX_TITLE_CHARS}
           onChange={(e) => setTitle(e.target.value)}
           data-testid="declare-title"
         />
@@ -116,12 +148,73 @@ function DeclareForm({
           onChange={(e) => setSeverity(Number(e.target.value))}
           data-testid="declare-severity"
         >
-          <option value={1}>SEV-1 · critical</option>
-          <option value={2}>SEV-2 · major</option>
-          <option value={3}>SEV-3 · minor</option>
-          <option value={4}>SEV-4 · low</option>
+          {[1, 2, 3, 4].map((level) => (
+            <option key={level} value={level}>
+              SEV-{level}
+            </option>
+          ))}
         </select>
       </label>
+      {meaning && (
+        <p className="hint" data-testid="declare-severity-meaning">
+          {plain(meaning)}
+        </p>
+      )}
+      <label>
+        Open it in
+        <select
+          value={accountId ?? ""}
+          onChange={(e) => {
+            setAccountId(e.target.value === "" ? null : Number(e.target.value));
+            setServiceId("");
+          }}
+          data-testid="declare-account"
+        >
+          <option value="">Local workspace (Tocsin only)</option>
+          {targets.map((a) => (
+            <option key={a.id} value={a.id}>
+              PagerDuty · {plain(a.name)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {provider === "pagerduty" && (
+        <label>
+          Service
+          <select
+            value={serviceId}
+            onChange={(e) => setServiceId(e.target.value)}
+            data-testid="declare-service"
+          >
+            <option value="">Choose a service…</option>
+            {accountServices.map((s) => (
+              <option key={s.provider_id} value={s.provider_id}>
+                {plain(s.name)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        Details (optional)
+        <textarea
+          rows={3}
+          value={details}
+          maxLength={10000}
+          onChange={(e) => setDetails(e.target.value)}
+          data-testid="declare-details"
+        />
+      </label>
+      {provider === "pagerduty" && (
+        <p className="hint">
+          PagerDuty gets it as soon as it is reachable; until then it is worked here.
+        </p>
+      )}
+      {problem && (
+        <p className="error-text" role="alert" data-testid="declare-problem">
+          {problem}
+        </p>
+      )}
       <div className="form-actions">
         <button type="button" onClick={onCancel}>
           Cancel
