@@ -37,4 +37,5 @@ export TOCSIN_DESKTOP_BIN="$PWD/target/debug/tocsin-desktop"
 export TOCSIN_PD_FAKE_BIN="$PWD/target/debug/pd-fake"
 export TOCSIN_CLI_BIN="$PWD/target/debug/tocsin"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
-  cargo test --locked -p tocsin-desktop --test e2e -- --ignored --test-threads=1
+  cargo test --locked -p tocsin-desktop --features custom-protocol --test e2e -- \
+    --ignored --test-threads=1

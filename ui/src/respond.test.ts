@@ -95,6 +95,7 @@ describe("writeLabel", () => {
       severity: 1,
       service_id: "PSVC",
       urgency: null,
+      priority_id: null,
       details: null,
     };
     expect(writeLabel(entry(2, { write: { type: "declare", declaration } }))).toBe(

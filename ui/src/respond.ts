@@ -82,6 +82,7 @@ export function newRefusals(
 export function writeLabel(entry: OutboxEntry): string {
   const write = entry.write;
   if (write.type === "declare") return `declare "${write.declaration.title}"`;
+  if (write.type === "statuspage") return `publish "${write.draft.name}" to a status page`;
   const action = write.action;
   switch (action.kind) {
     case "acknowledge":

@@ -125,6 +125,7 @@ function DeclareForm({
       severity,
       service_id: provider === "pagerduty" ? serviceId : null,
       urgency: null,
+      priority_id: null,
       details: details.trim() === "" ? null : details.trim(),
     });
   };
