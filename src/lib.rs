@@ -21,9 +21,8 @@ pub use error::{Error, Result};
 pub use store::{NewAccount, Store};
 
 use model::{
-    Account, AccountHealth, Action, ActionKind, Declaration, Glance, Id, Incident,
-    IncidentDetail, IncidentFilter, OnCall, OutboxEntry, Person, Priority, ProviderKind, Service,
-    TokenSource,
+    Account, AccountHealth, Action, ActionKind, Declaration, Glance, Id, Incident, IncidentDetail,
+    IncidentFilter, OnCall, OutboxEntry, Person, Priority, ProviderKind, Service, TokenSource,
 };
 
 /// The core, opened on one data directory. Share it behind an `Arc`.
