@@ -353,8 +353,9 @@ pub async fn run() -> Result<ExitCode> {
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(
-                "Drill started as #{}; `tocsin watch` raises its page",
-                incident.number.unwrap_or(0)
+                "Drill started as #{} (id {}); `tocsin watch` raises its page",
+                incident.number.unwrap_or(0),
+                incident.id
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -406,9 +407,17 @@ async fn report_sent(tocsin: &Tocsin, entry: i64, account: i64) -> Result<ExitCo
         }
         OutboxState::Pending | OutboxState::Sending => {
             let why = entry.last_error.unwrap_or_else(|| "not sent yet".into());
+            // A token problem does not heal by waiting: say what will.
+            let fix = match entry.last_error_code.as_deref() {
+                Some("unauthorized" | "missing_token") => {
+                    "fix the account's token (`tocsin account token`, or its variable) and it \
+                     is sent"
+                }
+                _ => "it is sent once the provider takes it",
+            };
             out!(
-                "queued for `{provider}` ({}); it is sent when the account is reachable, by \
-                 the app, `tocsin watch` or `tocsin sync`",
+                "queued for `{provider}` ({}); {fix}, by the app, `tocsin watch` or \
+                 `tocsin sync`",
                 print::clean(&why)
             );
             Ok(ExitCode::SUCCESS)
@@ -447,11 +456,14 @@ async fn declare(tocsin: &Tocsin, args: DeclareArgs) -> Result<ExitCode> {
         details: args.details,
     };
     let incident = tocsin.declare(account.id, &declaration)?;
+    // The local id is what the other commands take; the number is the provider's.
+    let number = incident
+        .number
+        .map(|n| format!("#{n}, "))
+        .unwrap_or_default();
     out!(
-        "Declared {} (SEV-{}): {}",
-        incident
-            .number
-            .map_or_else(|| incident.id.to_string(), |n| format!("#{n}")),
+        "Declared {number}id {} (SEV-{}): {}",
+        incident.id,
         args.severity,
         print::clean(&incident.title)
     );
@@ -588,6 +600,7 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
             && e.finished_at.is_some_and(|t| t >= started)
     });
     for entry in refused {
+        failed = true;
         let code = entry.last_error_code.as_deref().unwrap_or("provider");
         let why = entry.last_error.as_deref().unwrap_or("refused");
         eprintln!(
@@ -661,11 +674,20 @@ async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
             event = events.recv() => {
-                if let Ok(SyncEvent::Paged { incident_ids }) = event {
-                    for id in incident_ids {
-                        let incident = tocsin.incident(id)?.incident;
-                        out!("PAGE {}: {}", id, print::clean(&incident.title));
+                match event {
+                    Ok(SyncEvent::Paged { incident_ids }) => {
+                        for id in incident_ids {
+                            let incident = tocsin.incident(id)?.incident;
+                            out!("PAGE {}: {}", id, print::clean(&incident.title));
+                        }
                     }
+                    // A pager that cannot show pages must say so where the person looks.
+                    Ok(SyncEvent::Pager) if !engine.pager_status().notifications_ok => {
+                        out!("NOTIFICATIONS FAILING: pages cannot be shown on this desktop \
+                              (is a notification server running?); they are retried");
+                    }
+                    Ok(SyncEvent::Pager) => out!("notifications work again"),
+                    _ => {}
                 }
             }
         }

@@ -155,7 +155,8 @@ pub fn health(items: &[AccountHealth], as_json: bool) {
         return;
     }
     for h in items {
-        out!("{} ({}): {:?}", clean(&h.name), h.kind.as_str(), h.state);
+        let state = format!("{:?}", h.state).to_lowercase();
+        out!("{} ({}): {state}", clean(&h.name), h.kind.as_str());
         out!("  last success  {}", when(h.last_success_at));
         if let Some(error) = &h.last_error {
             out!(

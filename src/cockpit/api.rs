@@ -40,6 +40,21 @@ impl Tocsin {
         urgency: Urgency,
         priority: Option<String>,
     ) -> Result<SeverityMapping> {
+        // A priority the account does not have would be silently never sent.
+        if let Some(name) = priority.as_deref() {
+            let known = self.store.priorities(account)?;
+            if !known.is_empty()
+                && !known
+                    .iter()
+                    .any(|p| p.name == name || p.provider_id == name)
+            {
+                let names: Vec<&str> = known.iter().map(|p| p.name.as_str()).collect();
+                return Err(crate::Error::Invalid(format!(
+                    "this account has no priority `{name}`; it has {}",
+                    names.join(", ")
+                )));
+            }
+        }
         self.store.set_severity_mapping(&SeverityMapping {
             account_id: account,
             level,
@@ -91,9 +106,10 @@ impl Tocsin {
         self.store.cockpit(incident)
     }
 
-    /// Brings a PagerDuty incident's urgency and priority in line with the account's mapping
-    /// for `level`, through the outbox like any other action (so the change shows on the
-    /// timeline and can be seen, and undone, at the provider). Other providers have nothing
+    /// Raises a PagerDuty incident's urgency, and sets its priority, to what the account's
+    /// mapping gives `level`, through the outbox like any other action (so the change shows on
+    /// the timeline and at the provider). It never lowers urgency: that can stop phone pages,
+    /// and is for a person to do on purpose (`tocsin urgency`). Other providers have nothing
     /// to map onto.
     fn follow_severity(&self, incident: Id, level: u8) -> Result<()> {
         let current = self.store.incident_row(incident)?;
@@ -101,7 +117,8 @@ impl Tocsin {
             return Ok(());
         }
         let (urgency, priority) = self.severity_targets(current.account_id, level)?;
-        if current.urgency != urgency {
+        let raise = urgency == crate::model::Urgency::High && current.urgency != urgency;
+        if raise {
             self.act(incident, &crate::model::Action::SetUrgency { urgency })?;
         }
         let priority_name = |id: &str| {

@@ -165,6 +165,15 @@ impl Tocsin {
     /// Removes a status page, its links and its keychain entry.
     pub fn remove_status_page(&self, page: Id) -> Result<()> {
         let page = self.store.status_page(page)?;
+        // Its queued posts could never be sent without it.
+        let waiting = self.store.outbox_waiting_for_page(page.id)?;
+        if waiting > 0 {
+            return Err(Error::Invalid(format!(
+                "{waiting} post(s) to `{}` are not sent yet; send them first (`tocsin sync \
+                 --once`)",
+                page.name
+            )));
+        }
         if page.key == TokenSource::Keychain {
             secrets::delete_page_key(page.id)?;
         }

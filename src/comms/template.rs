@@ -174,7 +174,7 @@ impl UpdateTemplate {
             .collect();
         format!(
             "# The Tocsin update template for `{}`: edit, then\n\
-             # `tocsin update template import {} FILE`. `format` is \"text\" or \"markdown\".\n\
+             # `tocsin update import {} FILE`. `format` is \"text\" or \"markdown\".\n\
              # Placeholders: {}.\n\n{body}",
             audience.as_str(),
             audience.as_str(),

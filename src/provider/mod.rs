@@ -121,6 +121,9 @@ pub struct Batch {
     /// When true, `incidents` holds every open incident: cached ones missing from it are
     /// resolved (Alertmanager drops ended alerts instead of reporting them resolved).
     pub open_set_complete: bool,
+    /// Provider ids of incidents the provider no longer has at all (deleted with their
+    /// service, say): the cache closes them rather than asking about them forever.
+    pub gone: Vec<String>,
     pub log_entries: Vec<LogRecord>,
     /// The change-feed position this batch covers; stored only together with the batch.
     pub cursor: Option<String>,

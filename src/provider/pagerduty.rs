@@ -41,8 +41,8 @@ pub const MAX_TIMELINES_PER_PASS: usize = 20;
 /// Timeline requests in flight at once; well inside PagerDuty's per-minute rate limit.
 const TIMELINE_CONCURRENCY: usize = 4;
 
-/// Incidents and timeline entries read by one pass.
-type Changes = (Vec<IncidentRecord>, Vec<LogRecord>);
+/// Incidents and timeline entries read by one pass, and the ids of incidents that are gone.
+type Changes = (Vec<IncidentRecord>, Vec<LogRecord>, Vec<String>);
 
 /// Tunables of the adapter.
 #[derive(Debug, Clone, Copy)]
@@ -116,8 +116,9 @@ impl PagerDuty {
                 false => self.first_sync(&me.provider_id, now).await,
             }
         };
-        let (directory_read, oncalls, (incidents, log_entries)) =
+        let (directory_read, oncalls, (incidents, log_entries, gone)) =
             tokio::try_join!(directory, self.oncalls(), incidents)?;
+        batch.gone = gone;
 
         batch.directory_read = directory_read;
         batch.oncalls = oncalls;
@@ -222,7 +223,7 @@ impl PagerDuty {
         // those of open incidents (`PassInput::needs_timeline`), and the engine fetches a
         // resolved one's when someone opens it (`Engine::incident`).
         let records = dedupe(incidents.iter().map(|i| incident(i, me)));
-        Ok((records, Vec::new()))
+        Ok((records, Vec::new(), Vec::new()))
     }
 
     /// The timelines of these incidents, a few requests at a time.
@@ -234,7 +235,12 @@ impl PagerDuty {
             .await;
         let mut entries = Vec::new();
         for timeline in timelines {
-            entries.extend(timeline?);
+            match timeline {
+                Ok(found) => entries.extend(found),
+                // A deleted incident: the pass reads it on its own and closes it.
+                Err(Error::Provider { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(entries)
     }
@@ -261,15 +267,25 @@ impl PagerDuty {
 
         // Incidents that left the open list, or that the feed mentions but the open list lacks
         // (created and resolved between two passes), are read one by one.
+        let mut gone = Vec::new();
         let mut missing: Vec<String> = input.open_cached.clone();
         missing.extend(feed.iter().map(|e| e.incident_provider_id.clone()));
         for id in missing {
-            if known.insert(id.clone()) {
-                let body = self.http.get_json(&format!("/incidents/{id}"), &[]).await?;
-                records.push(incident(&body["incident"], me));
+            if !known.insert(id.clone()) {
+                continue;
+            }
+            match self.http.get_json(&format!("/incidents/{id}"), &[]).await {
+                Ok(body) => records.push(incident(&body["incident"], me)),
+                // Deleted at PagerDuty (with its service, say): one such incident must not
+                // stop the account's sync for good.
+                Err(Error::Provider { status: 404, .. }) => {
+                    tracing::info!(incident = %id, "incident no longer exists at PagerDuty");
+                    gone.push(id);
+                }
+                Err(e) => return Err(e),
             }
         }
-        Ok((records, feed))
+        Ok((records, feed, gone))
     }
 
     /// Every incident created in `[since, until)`, stepping around the offset ceiling.

@@ -40,6 +40,7 @@ impl Store {
             0
         };
         let log_entries = insert_log_entries(&tx, account_id, &batch.log_entries)?;
+        close_gone(&tx, account_id, &batch.gone)?;
         // The provider may not have the person's latest actions yet; keep showing them.
         super::outbox::overlay_unfinished(&tx, account_id)?;
         record_success(&tx, account_id, batch)?;
@@ -305,6 +306,34 @@ fn resolve_vanished(tx: &Transaction<'_>, account: Id, open: &[IncidentRecord]) 
         count += 1;
     }
     Ok(count)
+}
+
+/// Closes incidents the provider no longer has, saying so on their timelines.
+fn close_gone(tx: &Transaction<'_>, account: Id, gone: &[String]) -> Result<()> {
+    let now = ts(Utc::now());
+    for provider_id in gone {
+        let closed = tx.execute(
+            "UPDATE incidents SET status = 'resolved', raw_status = NULL,
+                    resolved_at = COALESCE(resolved_at, ?3), updated_at = ?3
+             WHERE account_id = ?1 AND provider_id = ?2 AND status != 'resolved'",
+            params![account, provider_id, now],
+        )?;
+        if closed == 0 {
+            continue;
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO log_entries (incident_id, provider_id, kind, at, summary)
+             SELECT id, ?3, 'resolve', ?4, 'Closed: the incident no longer exists at the provider'
+             FROM incidents WHERE account_id = ?1 AND provider_id = ?2",
+            params![
+                account,
+                provider_id,
+                format!("gone:{provider_id}:{now}"),
+                now
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 fn insert_log_entries(tx: &Transaction<'_>, account: Id, items: &[LogRecord]) -> Result<usize> {

@@ -296,6 +296,19 @@ impl Store {
         if let Some(record) = incident {
             adopt_provider_id(&tx, entry, record)?;
             upsert_incidents(&tx, entry.account_id, std::slice::from_ref(record))?;
+            // The sync keeps an acknowledgement time it has seen; a refused acknowledgement's
+            // was never real, so the provider's word stands.
+            if matches!(finish, Finish::Refused { .. }) {
+                tx.execute(
+                    "UPDATE incidents SET acknowledged_at = ?3
+                     WHERE account_id = ?1 AND provider_id = ?2",
+                    params![
+                        entry.account_id,
+                        record.provider_id,
+                        record.acknowledged_at.map(ts)
+                    ],
+                )?;
+            }
         }
         overlay_unfinished(&tx, entry.account_id)?;
         tx.commit()?;
@@ -311,6 +324,19 @@ impl Store {
             params![account_id],
         )?;
         Ok(changed)
+    }
+
+    /// How many unfinished entries publish to status page `page`.
+    pub fn outbox_waiting_for_page(&self, page: Id) -> Result<usize> {
+        let count: i64 = self.conn().query_row(
+            "SELECT count(*) FROM outbox
+             WHERE state IN ('pending', 'sending')
+               AND json_extract(write, '$.type') = 'statuspage'
+               AND json_extract(write, '$.page') = ?1",
+            [page],
+            |r| r.get(0),
+        )?;
+        Ok(count as usize)
     }
 
     /// How many of the account's entries are not finished yet.

@@ -95,13 +95,14 @@ impl Store {
         let incident = self.incident_row(id)?;
         let conn = self.conn();
         // An action that reached the provider comes back in its own log; from then on the
-        // provider's entry stands for it and Tocsin's copy is hidden.
+        // provider's entry stands for it and Tocsin's copy is hidden. Not a note: the log
+        // entry for a note need not carry its text, and the person's words must stay.
         let mut stmt = conn.prepare_cached(
             "SELECT l.id, l.incident_id, l.provider_id, l.kind, l.at, l.summary, l.agent,
                     o.state, o.last_error
              FROM log_entries l LEFT JOIN outbox o ON o.id = l.outbox_id
              WHERE l.incident_id = ?1
-               AND NOT (o.state IS 'done' AND EXISTS (
+               AND NOT (o.state IS 'done' AND l.kind != 'annotate' AND EXISTS (
                    SELECT 1 FROM log_entries p
                    WHERE p.incident_id = l.incident_id AND p.provider_id IS NOT NULL
                      AND p.outbox_id IS NULL AND p.kind = l.kind

@@ -495,10 +495,32 @@ async fn severity_maps_onto_urgency_and_priority_at_pagerduty() {
     assert_eq!(at_fake.urgency, "high");
     assert_eq!(at_fake.priority.map(|p| p.1), Some("P1".into()));
 
-    // Commanded at SEV-3 (low by default): the urgency follows through the outbox.
+    // Commanded at SEV-3 (low by default): urgency is never lowered behind anyone's back.
     s.tocsin.start_command(s.incident(), 3, "You").unwrap();
     s.send().await;
+    assert_eq!(fake.state().incident("PINC001").unwrap().urgency, "high");
+
+    // Lowered on purpose, then raised to SEV-1: the urgency follows up, through the outbox.
+    let low = Action::SetUrgency {
+        urgency: Urgency::Low,
+    };
+    s.tocsin.act(s.incident(), &low).unwrap();
+    s.send().await;
     assert_eq!(fake.state().incident("PINC001").unwrap().urgency, "low");
+    s.tocsin
+        .set_incident_severity(s.incident(), 1, "You")
+        .unwrap();
+    s.send().await;
+    let raised = fake.state().incident("PINC001").unwrap();
+    assert_eq!(raised.urgency, "high");
+    assert_eq!(raised.priority.map(|p| p.1), Some("P1".into()));
+
+    // A mapping to a priority the account does not have is refused, not silently dropped.
+    let err = s
+        .tocsin
+        .set_severity_mapping(account.id, 2, Urgency::High, Some("PX".into()))
+        .unwrap_err();
+    assert!(err.to_string().contains("no priority `PX`"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -542,3 +542,23 @@ async fn a_change_feed_past_the_ceiling_fails_rather_than_skip_entries() {
         "the cursor must not pass entries it did not read"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incident_deleted_at_pagerduty_is_closed_and_sync_goes_on() {
+    let (fake, t) = synced_once("TOCSIN_IT_PD_GONE").await;
+    let cached = t.all()[0].clone();
+    assert!(fake.state().delete_incident(&cached.provider_id));
+
+    t.sync()
+        .await
+        .expect("a deleted incident does not stop the sync");
+    let detail = t.tocsin.incident(cached.id).unwrap();
+    assert_eq!(detail.incident.status, IncidentStatus::Resolved);
+    let last = detail.timeline.last().unwrap();
+    assert!(
+        last.summary.contains("no longer exists"),
+        "{}",
+        last.summary
+    );
+    t.sync().await.unwrap();
+}

@@ -119,6 +119,19 @@ impl FakeHandle {
         lock(&self.shared).update_incident(id, change).is_some()
     }
 
+    /// Deletes an incident as PagerDuty does with a deleted service's: it simply stops
+    /// existing (404), with no log entry. Returns `false` for an unknown id.
+    pub fn delete_incident(&self, id: &str) -> bool {
+        let mut state = lock(&self.shared);
+        let Some(index) = state.incident_index.remove(id) else {
+            return false;
+        };
+        state.incidents.remove(index);
+        let ids: Vec<String> = state.incidents.iter().map(|i| i.id.clone()).collect();
+        state.incident_index = ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect();
+        true
+    }
+
     /// A copy of the incident as stored, for asserting what a client's write did.
     pub fn incident(&self, id: &str) -> Option<FakeIncident> {
         lock(&self.shared).incident(id).cloned()

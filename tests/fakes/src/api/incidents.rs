@@ -51,9 +51,10 @@ pub(super) async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Reply {
-    let change = Change::parse(&body)?;
+    let mut change = Change::parse(&body)?;
     let mut state = lock(&shared);
     check_from(&state, &caller)?;
+    change.name_priority(&state);
     let current = state
         .incident(&id)
         .ok_or_else(|| ApiError::not_found("incident"))?;
@@ -281,6 +282,15 @@ impl Change {
             urgency: text("urgency"),
             title: text("title"),
         })
+    }
+
+    /// A priority given by id alone takes its name from the account's priorities.
+    fn name_priority(&mut self, state: &State) {
+        if let Some((id, name)) = self.priority.as_mut() {
+            if let Some(known) = state.priorities.iter().find(|p| &p.id == id) {
+                name.clone_from(&known.name);
+            }
+        }
     }
 
     /// Whether the change is to how the incident is handled (anything but its title), which a
