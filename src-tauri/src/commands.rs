@@ -32,7 +32,7 @@ impl From<tocsin::Error> for CommandError {
 }
 
 impl CommandError {
-    fn internal(err: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(err: impl std::fmt::Display) -> Self {
         CommandError {
             code: "internal".to_owned(),
             message: err.to_string(),
@@ -40,11 +40,11 @@ impl CommandError {
     }
 }
 
-type CommandResult<T> = Result<T, CommandError>;
+pub(crate) type CommandResult<T> = Result<T, CommandError>;
 
 /// Runs a core call on the blocking pool: the core talks to SQLite and the keychain
 /// synchronously, and the IPC thread must stay free for other requests meanwhile.
-async fn with_core<T, F>(tocsin: &Arc<Tocsin>, call: F) -> CommandResult<T>
+pub(crate) async fn with_core<T, F>(tocsin: &Arc<Tocsin>, call: F) -> CommandResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Tocsin) -> tocsin::Result<T> + Send + 'static,

@@ -2,6 +2,7 @@
 //! logic of its own.
 
 mod commands;
+mod comms_commands;
 pub mod tray;
 
 use std::ffi::OsString;
@@ -100,6 +101,19 @@ pub fn app_builder<R: Runtime>(
             commands::replace_token,
             commands::act,
             commands::list_outbox,
+            comms_commands::draft_update,
+            comms_commands::publish_update,
+            comms_commands::export_update_template,
+            comms_commands::import_update_template,
+            comms_commands::reset_update_template,
+            comms_commands::list_status_pages,
+            comms_commands::add_status_page,
+            comms_commands::remove_status_page,
+            comms_commands::statuspage_components,
+            comms_commands::status_links,
+            comms_commands::statuspage_preview,
+            comms_commands::statuspage_publish,
+            comms_commands::outbox_entry,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
