@@ -8,6 +8,7 @@ import type { Incident } from "../bindings/Incident";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import { ErrorBox, IncidentBadges } from "../components";
 import { formatRelative, formatTime, plain } from "../format";
+import { CommunicateSection } from "./Communicate";
 import { useNow } from "../hooks";
 
 export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => void }) {
@@ -28,6 +29,7 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
       </header>
       {incident.provider === "local" && <Actions incident={incident} />}
       <Facts incident={incident} />
+      <CommunicateSection incident={incident} />
       <Timeline entries={timeline} />
     </article>
   );

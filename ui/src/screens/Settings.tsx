@@ -6,6 +6,7 @@ import { api } from "../api";
 import type { NewAccount } from "../bindings/NewAccount";
 import type { ProviderKind } from "../bindings/ProviderKind";
 import { Empty, ErrorBox } from "../components";
+import { CommsSettings } from "./CommsSettings";
 
 export function Settings() {
   const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
@@ -27,6 +28,7 @@ export function Settings() {
         </ul>
       </section>
       <AddAccount />
+      <CommsSettings />
     </div>
   );
 }
