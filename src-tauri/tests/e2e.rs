@@ -683,3 +683,67 @@ fn make_timers_due(db: &Path) {
         .expect("python3 runs");
     assert!(status.success(), "could not move the timers");
 }
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_customers_update_is_drafted_published_and_on_the_timeline() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    // A SEV-2 in the local workspace with its cockpit running, where updates are recorded.
+    run_cli(
+        data.path(),
+        &["declare", "Checkout down", "--severity", "2"],
+    );
+    run_cli(data.path(), &["command", "start", "1", "--sev", "2"]);
+
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    let row = session.wait_for_text("[data-testid=incident-title]", "Checkout down");
+    session.click(&row);
+    session.click(&session.wait_for("[data-testid=open-communicate]"));
+    session.click(&session.wait_for("[data-testid=audience-customers]"));
+
+    // What the person types is data: markup in it stays characters in the draft.
+    let impact = "<b>Card payments</b> fail for about 1 in 5 customers";
+    type_into(&session, "[data-testid=update-impact]", impact);
+    type_into(
+        &session,
+        "[data-testid=update-actions]",
+        "We are rolling back the release.",
+    );
+    session.wait_until("the draft to show the impact", || {
+        let body = session.find_all("[data-testid=update-body]").pop()?;
+        let text = session.text(&body)?;
+        (text.contains(impact) && text.contains("rolling back")).then_some(())
+    });
+    assert!(
+        session.find_all("[data-testid=update-draft] b").is_empty(),
+        "the author's markup was rendered"
+    );
+    session.execute(
+        "document.querySelector('[data-testid=update-draft]').scrollIntoView(); return null;",
+    );
+    session.screenshot("communicate.png");
+
+    session.click(&session.wait_for("[data-testid=publish-update]"));
+    let published = session.wait_for("[data-testid=update-published]");
+    let said = session.text(&published).unwrap_or_default();
+    assert!(said.contains("Next update due"), "{said}");
+    let entry = session.wait_for("[data-testid=timeline-entry].kind-cockpit_update");
+    let summary = session.text(&entry).unwrap_or_default();
+    assert!(summary.contains("Card payments"), "{summary}");
+    session.screenshot("communicate-published.png");
+}
+
+/// Types `text` into the first element matching `css`, as a person at the keyboard would.
+fn type_into(session: &Session, css: &str, text: &str) {
+    let element = session.wait_for(css);
+    session
+        .call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .expect("typing into the element");
+}
