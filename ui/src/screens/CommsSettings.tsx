@@ -23,7 +23,7 @@ export function CommsSettings() {
 function StatusPages() {
   const pages = useQuery({ queryKey: ["status-pages"], queryFn: api.listStatusPages });
   return (
-    <section className="card" data-testid="status-pages">
+    <section className="card status-pages" data-testid="status-pages">
       <h2>Status pages</h2>
       <p className="hint">
         Atlassian Statuspage pages an incident can be published on, from its Communicate panel.

@@ -224,7 +224,9 @@ function Components({
     <fieldset className="components" data-testid="statuspage-components">
       <legend>Affected components</legend>
       <p className="hint">
-        Read from the page {formatRelative(page.components_read_at, now)}.{" "}
+        {page.components_read_at === null
+          ? "Not read from the page yet."
+          : `Read from the page ${formatRelative(page.components_read_at, now)}.`}{" "}
         <button
           type="button"
           disabled={read.isPending}
