@@ -722,7 +722,7 @@ fn a_customers_update_is_drafted_published_and_on_the_timeline() {
         "the author's markup was rendered"
     );
     session.execute(
-        "document.querySelector('[data-testid=update-draft]').scrollIntoView(); return null;",
+        "document.querySelector('[data-testid=communicate]').scrollIntoView(); return null;",
     );
     session.screenshot("communicate.png");
 
@@ -746,4 +746,94 @@ fn type_into(session: &Session, css: &str, text: &str) {
             Some(json!({ "text": text })),
         )
         .expect("typing into the element");
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn an_incident_is_previewed_and_published_on_a_status_page_from_the_window() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = StatuspageFake::start();
+    // The app reads the page's key from this variable, as `--key-env` configures it.
+    std::env::set_var(SP_KEY_VAR, SP_KEY);
+    run_cli(
+        data.path(),
+        &["declare", "Checkout down", "--severity", "2"],
+    );
+    run_cli(
+        data.path(),
+        &[
+            "statuspage",
+            "add",
+            "--name",
+            "acme",
+            "--api-url",
+            &fake.url,
+            "--page-id",
+            "pg1",
+            "--key-env",
+            SP_KEY_VAR,
+        ],
+    );
+
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    session.click(&session.wait_for_text("[data-testid=incident-title]", "Checkout down"));
+    session.click(&session.wait_for("[data-testid=open-communicate]"));
+
+    // The components come from the page; the person ticks the one affected.
+    session.click(&session.wait_for("[data-testid=statuspage-read-components]"));
+    session.wait_for_text("[data-testid=component-row] label", "API · now operational");
+    session.click(&session.wait_for("[data-testid=component-row] input[type=checkbox]"));
+    session.click(&session.wait_for("[data-testid=statuspage-phase] option[value=identified]"));
+    session.click(&session.wait_for("[data-testid=statuspage-preview]"));
+    session.wait_for_text("[data-testid=preview-title]", "Checkout down");
+    assert!(session
+        .find_all("[data-testid=preview-problems]")
+        .is_empty());
+
+    session.click(&session.wait_for("[data-testid=statuspage-publish]"));
+    session.wait_for("[data-testid=statuspage-state][data-state=done]");
+    session.execute(
+        "document.querySelector('[data-testid=statuspage]').scrollIntoView(); return null;",
+    );
+    session.screenshot("communicate-statuspage.png");
+
+    let published = fake.handle.incidents("pg1");
+    assert_eq!(published.len(), 1, "published once");
+    assert_eq!(published[0].name, "Checkout down");
+    assert_eq!(published[0].status, "identified");
+    assert_eq!(published[0].component_ids, ["cmpapi"]);
+    session.wait_for("[data-testid=status-links]");
+}
+
+const SP_KEY_VAR: &str = "TOCSIN_E2E_SP_KEY";
+const SP_KEY: &str = "e2e-sp-key";
+
+/// The Statuspage fake on a loopback port, with page `pg1` and its `API` component, served
+/// by a runtime of its own while the test drives the window.
+struct StatuspageFake {
+    // Dropped in this order: the server stops before its runtime does.
+    _server: tocsin_fakes::statuspage::StatuspageFake,
+    _runtime: tokio::runtime::Runtime,
+    handle: tocsin_fakes::statuspage::StatuspageHandle,
+    url: String,
+}
+
+impl StatuspageFake {
+    fn start() -> StatuspageFake {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime for the fake");
+        let server = runtime.block_on(tocsin_fakes::statuspage::StatuspageFake::start());
+        let handle = server.state();
+        handle.add_api_key(SP_KEY);
+        handle.add_page("pg1", "Acme");
+        assert!(handle.add_component("pg1", "cmpapi", "API"));
+        StatuspageFake {
+            url: server.url(),
+            handle,
+            _server: server,
+            _runtime: runtime,
+        }
+    }
 }
