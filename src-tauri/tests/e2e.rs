@@ -783,17 +783,17 @@ fn an_incident_is_previewed_and_published_on_a_status_page_from_the_window() {
     session.click(&session.wait_for("[data-testid=open-communicate]"));
 
     // The components come from the page; the person ticks the one affected.
-    session.click(&session.wait_for("[data-testid=statuspage-read-components]"));
+    click_in_view(&session, "[data-testid=statuspage-read-components]");
     session.wait_for_text("[data-testid=component-row] label", "API · now operational");
-    session.click(&session.wait_for("[data-testid=component-row] input[type=checkbox]"));
+    click_in_view(&session, "[data-testid=component-row] input[type=checkbox]");
     session.click(&session.wait_for("[data-testid=statuspage-phase] option[value=identified]"));
-    session.click(&session.wait_for("[data-testid=statuspage-preview]"));
+    click_in_view(&session, "[data-testid=statuspage-preview]");
     session.wait_for_text("[data-testid=preview-title]", "Checkout down");
     assert!(session
         .find_all("[data-testid=preview-problems]")
         .is_empty());
 
-    session.click(&session.wait_for("[data-testid=statuspage-publish]"));
+    click_in_view(&session, "[data-testid=statuspage-publish]");
     session.wait_for("[data-testid=statuspage-state][data-state=done]");
     session.execute(
         "document.querySelector('[data-testid=statuspage]').scrollIntoView(); return null;",
@@ -810,6 +810,17 @@ fn an_incident_is_previewed_and_published_on_a_status_page_from_the_window() {
 
 const SP_KEY_VAR: &str = "TOCSIN_E2E_SP_KEY";
 const SP_KEY: &str = "e2e-sp-key";
+
+/// Scrolls the first element matching `css` to the middle of its scrolling pane, then clicks
+/// it: WebKitWebDriver does not always bring an element inside a scrolled pane into view.
+fn click_in_view(session: &Session, css: &str) {
+    let element = session.wait_for(css);
+    let script = format!(
+        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }}); return null;"
+    );
+    session.execute(&script);
+    session.click(&element);
+}
 
 /// The Statuspage fake on a loopback port, with page `pg1` and its `API` component, served
 /// by a runtime of its own while the test drives the window.
