@@ -806,6 +806,34 @@ fn an_incident_is_previewed_and_published_on_a_status_page_from_the_window() {
     assert_eq!(published[0].status, "identified");
     assert_eq!(published[0].component_ids, ["cmpapi"]);
     session.wait_for("[data-testid=status-links]");
+
+    // Settings lists the page and where its key is, never the key itself.
+    session.click(&session.wait_for("[data-testid=nav-settings]"));
+    let row = session.wait_for("[data-testid=status-page-row]");
+    let listed = session.text(&row).unwrap_or_default();
+    assert!(
+        listed.contains(&format!("key from ${SP_KEY_VAR}")),
+        "{listed}"
+    );
+    let source = session.call("GET", "/source", None).unwrap_or_default();
+    assert!(
+        !source.to_string().contains(SP_KEY),
+        "the key reached the page"
+    );
+    // The form says what is wrong before anything is sent.
+    type_into(
+        &session,
+        "[data-testid=status-page-url]",
+        "ftp://127.0.0.1/v1",
+    );
+    click_in_view(
+        &session,
+        "[data-testid=add-status-page] button[type=submit]",
+    );
+    let problems = session.wait_for("[data-testid=status-page-problems]");
+    let said = session.text(&problems).unwrap_or_default();
+    assert!(said.contains("must start with http(s)://"), "{said}");
+    session.screenshot("settings-status-pages.png");
 }
 
 const SP_KEY_VAR: &str = "TOCSIN_E2E_SP_KEY";
