@@ -43,6 +43,19 @@ const COMMANDS: &[&str] = &[
     "record_update",
     "list_followups",
     "export_timeline",
+    "draft_update",
+    "publish_update",
+    "export_update_template",
+    "import_update_template",
+    "reset_update_template",
+    "list_status_pages",
+    "add_status_page",
+    "remove_status_page",
+    "statuspage_components",
+    "status_links",
+    "statuspage_preview",
+    "statuspage_publish",
+    "outbox_entry",
 ];
 
 fn main() {

@@ -32,7 +32,7 @@ impl From<tocsin::Error> for CommandError {
 }
 
 impl CommandError {
-    fn internal(err: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(err: impl std::fmt::Display) -> Self {
         CommandError {
             code: "internal".to_owned(),
             message: err.to_string(),

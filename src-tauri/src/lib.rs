@@ -3,6 +3,7 @@
 
 mod cockpit_commands;
 mod commands;
+mod comms_commands;
 pub mod tray;
 
 use std::ffi::OsString;
@@ -127,6 +128,19 @@ pub fn app_builder<R: Runtime>(
             cockpit_commands::record_update,
             cockpit_commands::list_followups,
             cockpit_commands::export_timeline,
+            comms_commands::draft_update,
+            comms_commands::publish_update,
+            comms_commands::export_update_template,
+            comms_commands::import_update_template,
+            comms_commands::reset_update_template,
+            comms_commands::list_status_pages,
+            comms_commands::add_status_page,
+            comms_commands::remove_status_page,
+            comms_commands::statuspage_components,
+            comms_commands::status_links,
+            comms_commands::statuspage_preview,
+            comms_commands::statuspage_publish,
+            comms_commands::outbox_entry,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

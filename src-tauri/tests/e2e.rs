@@ -819,3 +819,196 @@ fn make_timers_due(db: &Path) {
         .expect("python3 runs");
     assert!(status.success(), "could not move the timers");
 }
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_customers_update_is_drafted_published_and_on_the_timeline() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    // A SEV-2 in the local workspace with its cockpit running, where updates are recorded.
+    run_cli(
+        data.path(),
+        &["declare", "Checkout down", "--severity", "2"],
+    );
+    run_cli(data.path(), &["command", "start", "1", "--sev", "2"]);
+
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    let row = session.wait_for_text("[data-testid=incident-title]", "Checkout down");
+    session.click(&row);
+    session.click(&session.wait_for("[data-testid=open-communicate]"));
+    session.click(&session.wait_for("[data-testid=audience-customers]"));
+
+    // What the person types is data: markup in it stays characters in the draft.
+    let impact = "<b>Card payments</b> fail for about 1 in 5 customers";
+    type_into(&session, "[data-testid=update-impact]", impact);
+    type_into(
+        &session,
+        "[data-testid=update-actions]",
+        "We are rolling back the release.",
+    );
+    session.wait_until("the draft to show the impact", || {
+        let body = session.find_all("[data-testid=update-body]").pop()?;
+        let text = session.text(&body)?;
+        (text.contains(impact) && text.contains("rolling back")).then_some(())
+    });
+    assert!(
+        session.find_all("[data-testid=update-draft] b").is_empty(),
+        "the author's markup was rendered"
+    );
+    session.execute(
+        "document.querySelector('[data-testid=communicate]').scrollIntoView(); return null;",
+    );
+    session.screenshot("communicate.png");
+
+    session.click(&session.wait_for("[data-testid=publish-update]"));
+    let published = session.wait_for("[data-testid=update-published]");
+    let said = session.text(&published).unwrap_or_default();
+    assert!(said.contains("Next update due"), "{said}");
+    let entry = session.wait_for("[data-testid=timeline-entry].kind-cockpit_update");
+    let summary = session.text(&entry).unwrap_or_default();
+    assert!(summary.contains("Card payments"), "{summary}");
+    session.screenshot("communicate-published.png");
+}
+
+/// Types `text` into the first element matching `css`, as a person at the keyboard would.
+fn type_into(session: &Session, css: &str, text: &str) {
+    let element = session.wait_for(css);
+    session
+        .call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .expect("typing into the element");
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn an_incident_is_previewed_and_published_on_a_status_page_from_the_window() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = StatuspageFake::start();
+    // The app reads the page's key from this variable, as `--key-env` configures it.
+    std::env::set_var(SP_KEY_VAR, SP_KEY);
+    run_cli(
+        data.path(),
+        &["declare", "Checkout down", "--severity", "2"],
+    );
+    run_cli(
+        data.path(),
+        &[
+            "statuspage",
+            "add",
+            "--name",
+            "acme",
+            "--api-url",
+            &fake.url,
+            "--page-id",
+            "pg1",
+            "--key-env",
+            SP_KEY_VAR,
+        ],
+    );
+
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    session.click(&session.wait_for_text("[data-testid=incident-title]", "Checkout down"));
+    session.click(&session.wait_for("[data-testid=open-communicate]"));
+
+    // The components come from the page; the person ticks the one affected.
+    click_in_view(&session, "[data-testid=statuspage-read-components]");
+    session.wait_for_text("[data-testid=component-row] label", "API · now operational");
+    click_in_view(&session, "[data-testid=component-row] input[type=checkbox]");
+    session.click(&session.wait_for("[data-testid=statuspage-phase] option[value=identified]"));
+    click_in_view(&session, "[data-testid=statuspage-preview]");
+    session.wait_for_text("[data-testid=preview-title]", "Checkout down");
+    assert!(session
+        .find_all("[data-testid=preview-problems]")
+        .is_empty());
+
+    click_in_view(&session, "[data-testid=statuspage-publish]");
+    session.wait_for("[data-testid=statuspage-state][data-state=done]");
+    session.execute(
+        "document.querySelector('[data-testid=statuspage]').scrollIntoView(); return null;",
+    );
+    session.screenshot("communicate-statuspage.png");
+
+    let published = fake.handle.incidents("pg1");
+    assert_eq!(published.len(), 1, "published once");
+    assert_eq!(published[0].name, "Checkout down");
+    assert_eq!(published[0].status, "identified");
+    assert_eq!(published[0].component_ids, ["cmpapi"]);
+    session.wait_for("[data-testid=status-links]");
+
+    // Settings lists the page and where its key is, never the key itself.
+    session.click(&session.wait_for("[data-testid=nav-settings]"));
+    let row = session.wait_for("[data-testid=status-page-row]");
+    let listed = session.text(&row).unwrap_or_default();
+    assert!(
+        listed.contains(&format!("key from ${SP_KEY_VAR}")),
+        "{listed}"
+    );
+    let source = session.call("GET", "/source", None).unwrap_or_default();
+    assert!(
+        !source.to_string().contains(SP_KEY),
+        "the key reached the page"
+    );
+    // The form says what is wrong before anything is sent.
+    type_into(
+        &session,
+        "[data-testid=status-page-url]",
+        "ftp://127.0.0.1/v1",
+    );
+    click_in_view(
+        &session,
+        "[data-testid=add-status-page] button[type=submit]",
+    );
+    let problems = session.wait_for("[data-testid=status-page-problems]");
+    let said = session.text(&problems).unwrap_or_default();
+    assert!(said.contains("must start with http(s)://"), "{said}");
+    session.screenshot("settings-status-pages.png");
+}
+
+const SP_KEY_VAR: &str = "TOCSIN_E2E_SP_KEY";
+const SP_KEY: &str = "e2e-sp-key";
+
+/// Scrolls the first element matching `css` to the middle of its scrolling pane, then clicks
+/// it: WebKitWebDriver does not always bring an element inside a scrolled pane into view.
+fn click_in_view(session: &Session, css: &str) {
+    let element = session.wait_for(css);
+    let script = format!(
+        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }}); return null;"
+    );
+    session.execute(&script);
+    session.click(&element);
+}
+
+/// The Statuspage fake on a loopback port, with page `pg1` and its `API` component, served
+/// by a runtime of its own while the test drives the window.
+struct StatuspageFake {
+    // Dropped in this order: the server stops before its runtime does.
+    _server: tocsin_fakes::statuspage::StatuspageFake,
+    _runtime: tokio::runtime::Runtime,
+    handle: tocsin_fakes::statuspage::StatuspageHandle,
+    url: String,
+}
+
+impl StatuspageFake {
+    fn start() -> StatuspageFake {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime for the fake");
+        let server = runtime.block_on(tocsin_fakes::statuspage::StatuspageFake::start());
+        let handle = server.state();
+        handle.add_api_key(SP_KEY);
+        handle.add_page("pg1", "Acme");
+        assert!(handle.add_component("pg1", "cmpapi", "API"));
+        StatuspageFake {
+            url: server.url(),
+            handle,
+            _server: server,
+            _runtime: runtime,
+        }
+    }
+}

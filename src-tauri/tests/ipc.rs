@@ -341,3 +341,223 @@ fn declaring_at_a_provider_needs_what_the_provider_needs() {
         assert!(err["message"].as_str().unwrap().contains(says), "{err}");
     }
 }
+
+/// The core behind the window, for what no command of this branch does (starting a cockpit,
+/// giving a page its components without a Statuspage server).
+fn core(app: &App<MockRuntime>) -> Arc<tocsin::Tocsin> {
+    use tauri::Manager;
+    Arc::clone(&app.state::<Arc<tocsin::Tocsin>>())
+}
+
+/// A page whose key is in an environment variable, so no keychain is needed; its API URL is
+/// a closed loopback port.
+fn add_env_page(window: &WebviewWindow<MockRuntime>) -> Value {
+    let page = json!({
+        "name": "acme",
+        "api_url": "http://127.0.0.1:9/v1",
+        "page_id": "pg1",
+        "key": { "kind": "env", "var": "TOCSIN_IPC_SP_KEY" },
+    });
+    invoke(
+        window,
+        "add_status_page",
+        json!({ "page": page, "key": null }),
+    )
+    .expect("add_status_page is allowed")
+}
+
+#[test]
+fn an_update_is_drafted_as_text_and_published_on_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let title = "<script>alert(1)</script> Checkout";
+    let id = declare(&window, title, 2);
+    let fields = json!({ "impact": "Payments fail", "status": null, "actions": null });
+
+    let draft = invoke(
+        &window,
+        "draft_update",
+        json!({ "incident": id, "audience": "customers", "fields": fields }),
+    )
+    .expect("draft_update is allowed");
+    assert_eq!(draft["audience"], "customers");
+    assert!(
+        draft["body"].as_str().unwrap().contains("Payments fail"),
+        "{draft}"
+    );
+    assert!(
+        draft["subject"].as_str().unwrap().contains(title),
+        "{draft}"
+    );
+    assert!(draft["missing"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("actions")));
+
+    // Publishing records on the cockpit, which must be running.
+    let args = json!({ "incident": id, "audience": "customers", "fields": fields });
+    let err = invoke(&window, "publish_update", args.clone()).unwrap_err();
+    assert_eq!(err["code"], "not_found", "{err}");
+    core(&app)
+        .start_command(id.as_i64().unwrap(), 2, "Ana")
+        .unwrap();
+    let published = invoke(&window, "publish_update", args).expect("publish_update is allowed");
+    assert!(
+        published["draft"]["next_update_at"].is_string(),
+        "{published}"
+    );
+    assert_eq!(published["note"]["by"], "You");
+
+    let detail = invoke(&window, "get_incident", json!({ "id": id })).unwrap();
+    let timeline = detail["timeline"].as_array().unwrap();
+    assert!(
+        timeline.iter().any(|e| e["kind"] == "cockpit_update"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn update_templates_export_import_and_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let audience = json!({ "audience": "internal" });
+
+    let exported = invoke(&window, "export_update_template", audience.clone()).unwrap();
+    let source = exported
+        .as_str()
+        .unwrap()
+        .replace("subject = \"", "subject = \"Ops: ");
+    let imported = invoke(
+        &window,
+        "import_update_template",
+        json!({ "audience": "internal", "source": source }),
+    )
+    .unwrap();
+    assert!(
+        imported["subject"].as_str().unwrap().starts_with("Ops: "),
+        "{imported}"
+    );
+
+    let bad = source.replace("{{title}}", "{{eta}}");
+    let err = invoke(
+        &window,
+        "import_update_template",
+        json!({ "audience": "internal", "source": bad }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid", "{err}");
+
+    let reset = invoke(&window, "reset_update_template", audience).unwrap();
+    assert!(!reset["subject"].as_str().unwrap().starts_with("Ops: "));
+}
+
+#[test]
+fn a_status_page_is_added_listed_and_removed_without_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    let added = add_env_page(&window);
+    assert_eq!(
+        added["key"],
+        json!({ "kind": "env", "var": "TOCSIN_IPC_SP_KEY" })
+    );
+    let pages = invoke(&window, "list_status_pages", json!({})).unwrap();
+    assert_eq!(pages.as_array().unwrap().len(), 1);
+
+    let bad = json!({
+        "name": "other", "api_url": "ftp://127.0.0.1/v1", "page_id": "pg2",
+        "key": { "kind": "keychain" },
+    });
+    let err = invoke(
+        &window,
+        "add_status_page",
+        json!({ "page": bad, "key": "k" }),
+    );
+    assert_eq!(err.unwrap_err()["code"], "invalid");
+
+    // Reading components needs the key and the page; here the variable is unset.
+    let err = invoke(
+        &window,
+        "statuspage_components",
+        json!({ "page": added["id"] }),
+    );
+    assert!(err.is_err(), "{err:?}");
+
+    invoke(
+        &window,
+        "remove_status_page",
+        json!({ "page": added["id"] }),
+    )
+    .unwrap();
+    let pages = invoke(&window, "list_status_pages", json!({})).unwrap();
+    assert_eq!(pages, json!([]));
+}
+
+#[test]
+fn a_statuspage_preview_is_published_through_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let page = add_env_page(&window);
+    let page_id = page["id"].as_i64().unwrap();
+    let api: tocsin::provider::statuspage::Component = serde_json::from_value(json!({
+        "id": "cmpapi", "name": "API", "status": "operational", "raw_status": "operational",
+        "group_id": null, "position": 1,
+    }))
+    .unwrap();
+    core(&app)
+        .store()
+        .set_page_components(page_id, &[api])
+        .unwrap();
+    let id = declare(&window, "Checkout errors", 2);
+    let request = |component: &str| {
+        json!({
+            "name": null, "phase": "identified", "impact": "major", "body": null,
+            "components": [[component, "partial_outage"]],
+            "fields": { "impact": null, "status": null, "actions": null },
+        })
+    };
+
+    let unknown = invoke(
+        &window,
+        "statuspage_preview",
+        json!({ "incident": id, "page": page_id, "request": request("nope") }),
+    )
+    .expect("statuspage_preview is allowed");
+    assert!(
+        !unknown["problems"].as_array().unwrap().is_empty(),
+        "{unknown}"
+    );
+    let err = invoke(
+        &window,
+        "statuspage_publish",
+        json!({ "incident": id, "page": page_id, "preview": unknown }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid", "{err}");
+
+    let preview = invoke(
+        &window,
+        "statuspage_preview",
+        json!({ "incident": id, "page": page_id, "request": request("cmpapi") }),
+    )
+    .unwrap();
+    assert_eq!(preview["problems"], json!([]), "{preview}");
+    assert_eq!(preview["components"][0]["name"], "API");
+    let entry = invoke(
+        &window,
+        "statuspage_publish",
+        json!({ "incident": id, "page": page_id, "preview": preview }),
+    )
+    .expect("statuspage_publish is allowed");
+    assert_eq!(entry["state"], "pending", "{entry}");
+    assert_eq!(entry["write"]["type"], "statuspage");
+
+    let again = invoke(&window, "outbox_entry", json!({ "id": entry["id"] })).unwrap();
+    assert_eq!(again["id"], entry["id"]);
+    let links = invoke(&window, "status_links", json!({ "incident": id })).unwrap();
+    assert_eq!(links, json!([]), "not linked until it is sent");
+}

@@ -30,6 +30,21 @@ import type { TimelineFormat } from "./bindings/TimelineFormat";
 import type { Timer } from "./bindings/Timer";
 import type { Urgency } from "./bindings/Urgency";
 
+// Communicating.
+import type { Audience } from "./bindings/Audience";
+import type { NewStatusPage } from "./bindings/NewStatusPage";
+import type { PublishedUpdate } from "./bindings/PublishedUpdate";
+import type { StatusComponent } from "./bindings/StatusComponent";
+import type { StatusLink } from "./bindings/StatusLink";
+import type { StatusPage } from "./bindings/StatusPage";
+import type { StatusPreview } from "./bindings/StatusPreview";
+import type { StatusRequest } from "./bindings/StatusRequest";
+import type { UpdateDraft } from "./bindings/UpdateDraft";
+import type { UpdateFields } from "./bindings/UpdateFields";
+import type { UpdateTemplate } from "./bindings/UpdateTemplate";
+// Imported inline, so that it never clashes with a named import of `OutboxEntry` above.
+type PublicationEntry = import("./bindings/OutboxEntry").OutboxEntry;
+
 /** A local row id, as the core declares it. */
 export type Id = Incident["id"];
 
@@ -72,6 +87,34 @@ export const api = {
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),
+
+  // --- Communicating: stakeholder updates, their templates, Statuspage pages. ---
+  /** Renders an update; records nothing, so the preview may ask at every keystroke. */
+  draftUpdate: (incident: Id, audience: Audience, fields: UpdateFields) =>
+    invoke<UpdateDraft>("draft_update", { incident, audience, fields }),
+  /** Records the update on the cockpit and the timeline, and schedules the next one. */
+  publishUpdate: (incident: Id, audience: Audience, fields: UpdateFields) =>
+    invoke<PublishedUpdate>("publish_update", { incident, audience, fields }),
+  exportUpdateTemplate: (audience: Audience) =>
+    invoke<string>("export_update_template", { audience }),
+  importUpdateTemplate: (audience: Audience, source: string) =>
+    invoke<UpdateTemplate>("import_update_template", { audience, source }),
+  resetUpdateTemplate: (audience: Audience) =>
+    invoke<UpdateTemplate>("reset_update_template", { audience }),
+  listStatusPages: () => invoke<StatusPage[]>("list_status_pages"),
+  /** The key goes to the OS keychain; it is never read back. */
+  addStatusPage: (page: NewStatusPage, key: string) =>
+    invoke<StatusPage>("add_status_page", { page, key }),
+  removeStatusPage: (page: Id) => invoke<null>("remove_status_page", { page }),
+  /** Reads the page's components from Statuspage; the page remembers them for previews. */
+  statuspageComponents: (page: Id) => invoke<StatusComponent[]>("statuspage_components", { page }),
+  statusLinks: (incident: Id) => invoke<StatusLink[]>("status_links", { incident }),
+  statuspagePreview: (incident: Id, page: Id, request: StatusRequest) =>
+    invoke<StatusPreview>("statuspage_preview", { incident, page, request }),
+  /** Queues exactly this preview in the outbox; the entry says where it is on its way. */
+  statuspagePublish: (incident: Id, page: Id, preview: StatusPreview) =>
+    invoke<PublicationEntry>("statuspage_publish", { incident, page, preview }),
+  outboxEntry: (id: Id) => invoke<PublicationEntry>("outbox_entry", { id }),
 };
 
 /**

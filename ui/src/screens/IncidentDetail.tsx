@@ -11,6 +11,7 @@ import type { TimelineEntry } from "../bindings/TimelineEntry";
 import type { Urgency } from "../bindings/Urgency";
 import { copyToClipboard, ErrorBox, IncidentBadges } from "../components";
 import { formatRelative, formatTime, plain, timelineKindLabel } from "../format";
+import { CommunicateSection } from "./Communicate";
 import { useNow } from "../hooks";
 import { isRefused, outboxLabel, parseMinutes } from "../respond";
 import { CockpitView } from "./Cockpit";
@@ -53,6 +54,7 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
         <>
           <Actions incident={incident} />
           <Facts incident={incident} />
+          <CommunicateSection incident={incident} />
           <Timeline entries={timeline} />
         </>
       ) : (

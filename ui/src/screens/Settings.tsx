@@ -8,6 +8,7 @@ import type { NewAccount } from "../bindings/NewAccount";
 import type { ProviderKind } from "../bindings/ProviderKind";
 import { Empty, ErrorBox } from "../components";
 import { CockpitSettings } from "./SettingsCockpit";
+import { CommsSettings } from "./CommsSettings";
 
 export function Settings() {
   const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
@@ -30,6 +31,7 @@ export function Settings() {
       </section>
       <AddAccount />
       <CockpitSettings />
+      <CommsSettings />
     </div>
   );
 }
