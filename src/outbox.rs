@@ -11,13 +11,12 @@ use chrono::Utc;
 
 use crate::error::{Error, Result};
 use crate::model::{Account, OutboxState, ProviderKind, Write};
-use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
-use crate::provider::pagerduty::{self, PagerDuty};
+use crate::provider::pagerduty;
 use crate::provider::pagerduty_write::{Acting, BULK_MAX};
-use crate::provider::Delivery;
+use crate::provider::{Client, Delivery};
 use crate::store::outbox::{Claimed, Finish};
-use crate::{secrets, Tocsin};
+use crate::Tocsin;
 
 /// The first wait after a failed send; it doubles per attempt up to [`MAX_RETRY_DELAY`].
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -202,48 +201,23 @@ fn retry_delay(attempts: i64) -> Duration {
 }
 
 /// A provider client for writes.
-enum Writer {
-    PagerDuty(PagerDuty),
-    Alertmanager(Alertmanager),
-}
+struct Writer(Client);
 
 impl Writer {
     fn for_account(account: &Account) -> Result<Writer> {
-        let token = secrets::token(account)?;
         // One attempt per read inside a send; the outbox retries the whole entry.
-        let retry = RetryPolicy {
-            max_attempts: 2,
-            ..RetryPolicy::default()
+        let options = pagerduty::Options {
+            retry: RetryPolicy {
+                max_attempts: 2,
+                ..RetryPolicy::default()
+            },
+            ..pagerduty::Options::default()
         };
-        match account.kind {
-            ProviderKind::Pagerduty => {
-                let token = token.ok_or_else(|| Error::MissingToken {
-                    account: account.name.clone(),
-                    message: "PagerDuty needs an API token".into(),
-                })?;
-                let options = pagerduty::Options {
-                    retry,
-                    ..pagerduty::Options::default()
-                };
-                Ok(Writer::PagerDuty(PagerDuty::new(
-                    account.api_url.as_deref(),
-                    &token,
-                    options,
-                )?))
-            }
-            ProviderKind::Alertmanager => {
-                let url = account.api_url.as_deref().ok_or_else(|| {
-                    Error::Invalid(format!("account `{}` has no URL", account.name))
-                })?;
-                Ok(Writer::Alertmanager(Alertmanager::new(
-                    url,
-                    token.as_deref(),
-                    retry,
-                )?))
-            }
-            ProviderKind::Local => Err(Error::Invalid(
+        match Client::for_account(account, options)? {
+            Client::Local => Err(Error::Invalid(
                 "the local workspace has nothing to send".into(),
             )),
+            client => Ok(Writer(client)),
         }
     }
 
@@ -256,7 +230,7 @@ impl Writer {
         run: &[Claimed],
     ) -> Vec<Result<Delivery>> {
         match (self, run) {
-            (Writer::PagerDuty(pd), [_, _, ..]) => match acting(tocsin, account) {
+            (Writer(Client::PagerDuty(pd)), [_, _, ..]) => match acting(tocsin, account) {
                 Ok(acting) => pd.deliver_run(run, &acting).await,
                 Err(e) => run.iter().map(|_| Err(e.clone_for_entry())).collect(),
             },
@@ -277,8 +251,8 @@ impl Writer {
         entry: &Claimed,
     ) -> Result<Delivery> {
         match self {
-            Writer::PagerDuty(pd) => pd.deliver(entry, &acting(tocsin, account)?).await,
-            Writer::Alertmanager(am) => {
+            Writer(Client::PagerDuty(pd)) => pd.deliver(entry, &acting(tocsin, account)?).await,
+            Writer(Client::Alertmanager(am)) => {
                 let incident = match entry.incident_id {
                     Some(id) => tocsin.store().incident_row(id)?,
                     None => return Err(Error::Invalid("no alert to act on".into())),
@@ -290,6 +264,10 @@ impl Writer {
                 am.deliver(entry, &incident.details["labels"], &author)
                     .await
             }
+            // `for_account` never makes a writer for the local workspace.
+            Writer(Client::Local) => Err(Error::Invalid(
+                "the local workspace has nothing to send".into(),
+            )),
         }
     }
 }

@@ -20,12 +20,11 @@ use crate::model::{
     ProviderKind,
 };
 use crate::paging::{self, Notifier};
-use crate::provider::alertmanager::Alertmanager;
 use crate::provider::http::{jitter, RetryPolicy};
-use crate::provider::pagerduty::{self, PagerDuty, PassInput};
-use crate::provider::Batch;
+use crate::provider::pagerduty::{self, PassInput};
+use crate::provider::{Batch, Client};
 use crate::store::ApplyOutcome;
-use crate::{outbox, secrets, Tocsin};
+use crate::{outbox, Tocsin};
 
 /// What changed, for windows and other listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,11 +114,7 @@ const OUTBOX_TICK: Duration = Duration::from_secs(2);
 const TIMELINE_FETCH_LIMIT: Duration = Duration::from_secs(5);
 
 /// A provider client kept across passes.
-enum Adapter {
-    PagerDuty(PagerDuty),
-    Alertmanager(Alertmanager),
-    Local,
-}
+type Adapter = Client;
 
 /// Drives every account's sync and raises pages.
 pub struct Engine {
@@ -364,35 +359,11 @@ impl Engine {
     }
 
     fn adapter(&self, account: &Account) -> Result<Adapter> {
-        let token = secrets::token(account)?;
-        match account.kind {
-            ProviderKind::Pagerduty => {
-                let token = token.ok_or_else(|| Error::MissingToken {
-                    account: account.name.clone(),
-                    message: "PagerDuty needs an API token".into(),
-                })?;
-                let options = pagerduty::Options {
-                    history_days: self.config.history_days,
-                    retry: self.config.retry,
-                };
-                Ok(Adapter::PagerDuty(PagerDuty::new(
-                    account.api_url.as_deref(),
-                    &token,
-                    options,
-                )?))
-            }
-            ProviderKind::Alertmanager => {
-                let url = account.api_url.as_deref().ok_or_else(|| {
-                    Error::Invalid(format!("account `{}` has no URL", account.name))
-                })?;
-                Ok(Adapter::Alertmanager(Alertmanager::new(
-                    url,
-                    token.as_deref(),
-                    self.config.retry,
-                )?))
-            }
-            ProviderKind::Local => Ok(Adapter::Local),
-        }
+        let options = pagerduty::Options {
+            history_days: self.config.history_days,
+            retry: self.config.retry,
+        };
+        Client::for_account(account, options)
     }
 
     /// One pass for one account: read, apply, page, record health.
@@ -442,7 +413,7 @@ impl Engine {
 
     async fn read(&self, account: &Account, adapter: &Adapter) -> Result<Batch> {
         match adapter {
-            Adapter::PagerDuty(pd) => {
+            Client::PagerDuty(pd) => {
                 let store = self.tocsin.store();
                 let position = store.sync_position(account.id)?;
                 let current = store.account(account.id)?;
@@ -458,11 +429,11 @@ impl Engine {
                 };
                 pd.pass(&input).await
             }
-            Adapter::Alertmanager(am) => {
+            Client::Alertmanager(am) => {
                 let first = !self.tocsin.store().sync_position(account.id)?.history_done;
                 am.pass(first).await
             }
-            Adapter::Local => Ok(Batch::default()),
+            Client::Local => Ok(Batch::default()),
         }
     }
 
@@ -527,7 +498,7 @@ impl Engine {
             return Ok(0);
         }
         let account = store.account(account_id)?;
-        let Adapter::PagerDuty(pd) = self.adapter(&account)? else {
+        let Client::PagerDuty(pd) = self.adapter(&account)? else {
             return Ok(0);
         };
         let entries = pd.timeline(provider_id, created_at).await?;

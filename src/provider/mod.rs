@@ -13,7 +13,8 @@ pub mod statuspage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{IncidentStatus, Person, Urgency};
+use crate::error::{Error, Result};
+use crate::model::{Account, IncidentStatus, Person, ProviderKind, Urgency};
 
 /// An incident as an adapter reports it, before it has a local id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,4 +149,40 @@ pub enum Delivery {
         message: String,
         incident: Option<IncidentRecord>,
     },
+}
+
+/// One account's provider client, as the sync engine reads with it and the outbox writes
+/// with it. The local workspace has no provider.
+pub enum Client {
+    PagerDuty(pagerduty::PagerDuty),
+    Alertmanager(alertmanager::Alertmanager),
+    Local,
+}
+
+impl Client {
+    /// The account's client, with its token (from the keychain or its variable) and these
+    /// tunables; Alertmanager takes only their retry policy.
+    pub fn for_account(account: &Account, options: pagerduty::Options) -> Result<Client> {
+        let token = crate::secrets::token(account)?;
+        match account.kind {
+            ProviderKind::Pagerduty => {
+                let token = token.ok_or_else(|| Error::MissingToken {
+                    account: account.name.clone(),
+                    message: "PagerDuty needs an API token".into(),
+                })?;
+                let url = account.api_url.as_deref();
+                Ok(Client::PagerDuty(pagerduty::PagerDuty::new(
+                    url, &token, options,
+                )?))
+            }
+            ProviderKind::Alertmanager => {
+                let url = account.api_url.as_deref().ok_or_else(|| {
+                    Error::Invalid(format!("account `{}` has no URL", account.name))
+                })?;
+                let client = alertmanager::Alertmanager::new(url, token.as_deref(), options.retry)?;
+                Ok(Client::Alertmanager(client))
+            }
+            ProviderKind::Local => Ok(Client::Local),
+        }
+    }
 }

@@ -1,21 +1,7 @@
 // A button that copies a text to the clipboard and says so for two seconds.
 import { useState } from "react";
 
-/** Copies through the async clipboard API, falling back to a selected textarea. */
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const area = document.createElement("textarea");
-    area.value = text;
-    document.body.appendChild(area);
-    area.select();
-    const ok = document.execCommand("copy");
-    area.remove();
-    return ok;
-  }
-}
+import { copyToClipboard } from "../components";
 
 export function CopyButton({
   text,
@@ -28,7 +14,7 @@ export function CopyButton({
 }) {
   const [copied, setCopied] = useState<boolean | null>(null);
   const copy = async () => {
-    setCopied(await copyText(text));
+    setCopied(await copyToClipboard(text));
     window.setTimeout(() => setCopied(null), 2000);
   };
   const shown = copied === null ? label : copied ? "Copied" : "Could not copy";
