@@ -310,7 +310,9 @@ impl Store {
                 )?;
             }
         }
-        overlay_unfinished(&tx, entry.account_id)?;
+        if let Some(incident) = entry.incident_id {
+            overlay(&tx, entry.account_id, Some(incident))?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -643,15 +645,24 @@ fn claimed_row(tx: &Transaction<'_>, id: Id, resend: bool) -> Result<Claimed> {
 /// that a sync pass (or a provider answer) older than those actions does not undo them on
 /// screen. Timeline entries are not written again.
 pub(crate) fn overlay_unfinished(tx: &Transaction<'_>, account_id: Id) -> Result<()> {
+    overlay(tx, account_id, None)
+}
+
+/// Re-applies the unfinished entries of the account — of one incident only, when given: a
+/// finished entry changed only its own incident, and replaying the whole queue after each
+/// one would make draining a long queue quadratic.
+fn overlay(tx: &Transaction<'_>, account_id: Id, incident: Option<Id>) -> Result<()> {
     let pending: Vec<(Id, String, String)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT o.incident_id, a.kind, o.write FROM outbox o
              JOIN accounts a ON a.id = o.account_id
              WHERE o.account_id = ?1 AND o.state IN ('pending', 'sending')
-               AND o.incident_id IS NOT NULL
+               AND o.incident_id IS NOT NULL AND (?2 IS NULL OR o.incident_id = ?2)
              ORDER BY o.id",
         )?;
-        let rows = stmt.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map(params![account_id, incident], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         rows.collect::<Result<_, _>>()?
     };
     let now = ts(Utc::now());
