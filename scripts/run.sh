@@ -8,4 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh run
 (cd ui && npm run --silent build)
 cargo build --release -p tocsin -p tocsin-desktop --features tocsin-desktop/custom-protocol
-exec target/release/tocsin-desktop "$@"
+# Where cargo builds: CARGO_TARGET_DIR when set (CI may keep it outside the clone).
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+exec "$target/release/tocsin-desktop" "$@"

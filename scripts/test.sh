@@ -33,9 +33,12 @@ cargo test --workspace --locked
 step "desktop end to end (WebDriver, Xvfb, private D-Bus)"
 cargo build --locked -p tocsin-desktop --features custom-protocol
 cargo build --locked -p tocsin-fakes --bin pd-fake
-export TOCSIN_DESKTOP_BIN="$PWD/target/debug/tocsin-desktop"
-export TOCSIN_PD_FAKE_BIN="$PWD/target/debug/pd-fake"
-export TOCSIN_CLI_BIN="$PWD/target/debug/tocsin"
+# Where cargo builds: CARGO_TARGET_DIR when set (CI may keep it outside the clone).
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+export TOCSIN_DESKTOP_BIN="$target/debug/tocsin-desktop"
+export TOCSIN_PD_FAKE_BIN="$target/debug/pd-fake"
+export TOCSIN_CLI_BIN="$target/debug/tocsin"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
   cargo test --locked -p tocsin-desktop --features custom-protocol --test e2e -- \
     --ignored --test-threads=1
