@@ -104,6 +104,18 @@ impl Setup {
     }
 }
 
+/// A declaration on `service` with nothing else chosen.
+fn declaration(title: &str, severity: u8, service: &str) -> Declaration {
+    Declaration {
+        title: title.into(),
+        severity,
+        service_id: Some(service.into()),
+        urgency: None,
+        priority_id: None,
+        details: None,
+    }
+}
+
 /// The API writes the fake received, as `METHOD path`, in arrival order.
 fn writes(fake: &PagerDutyFake) -> Vec<String> {
     fake.state()
@@ -305,12 +317,8 @@ async fn a_declaration_opens_one_incident_that_the_cache_adopts() {
     s.sync().await;
     let account = s.tocsin.store().account_by_name("pd").unwrap();
     let declaration = Declaration {
-        title: "Payments failing".into(),
-        severity: 1,
-        service_id: Some("PSVC01".into()),
-        urgency: None,
-        priority_id: None,
         details: Some("Card auth errors at 40%".into()),
+        ..declaration("Payments failing", 1, "PSVC01")
     };
     let placeholder = s.tocsin.declare(account.id, &declaration).unwrap();
     assert!(placeholder.provider_id.starts_with("tocsin:"));
@@ -467,14 +475,7 @@ async fn severity_maps_onto_urgency_and_priority_at_pagerduty() {
         .unwrap();
 
     // Declared as SEV-1: opened high and P1, as the team's mapping says.
-    let declaration = Declaration {
-        title: "Card payments failing".into(),
-        severity: 1,
-        service_id: Some("PSVC01".into()),
-        urgency: None,
-        priority_id: None,
-        details: None,
-    };
+    let declaration = declaration("Card payments failing", 1, "PSVC01");
     s.tocsin.declare(account.id, &declaration).unwrap();
     s.send().await;
     let opened = fake
@@ -529,14 +530,7 @@ async fn an_action_on_the_synced_copy_of_a_declaration_survives_the_adoption() {
     let s = setup(&fake.url(), "TOCSIN_OB_ADOPT", USER_TOKEN, Some(EMAIL));
     s.sync().await;
     let account = s.tocsin.store().account_by_name("pd").unwrap();
-    let declaration = Declaration {
-        title: "Search down".into(),
-        severity: 2,
-        service_id: Some("PSVC01".into()),
-        urgency: None,
-        priority_id: None,
-        details: None,
-    };
+    let declaration = declaration("Search down", 2, "PSVC01");
 
     // The new incident lands, but its answer is cut short: the entry waits for a resend.
     fake.state().fail_next(1, FailureKind::Malformed);
@@ -600,14 +594,7 @@ async fn a_refused_declaration_is_closed_and_says_why() {
     let s = setup(&fake.url(), "TOCSIN_OB_REFUSED", USER_TOKEN, Some(EMAIL));
     s.sync().await;
     let account = s.tocsin.store().account_by_name("pd").unwrap();
-    let declaration = Declaration {
-        title: "Nowhere".into(),
-        severity: 2,
-        service_id: Some("PNOSUCH".into()),
-        urgency: None,
-        priority_id: None,
-        details: None,
-    };
+    let declaration = declaration("Nowhere", 2, "PNOSUCH");
     let placeholder = s.tocsin.declare(account.id, &declaration).unwrap();
     s.send().await;
 
