@@ -792,6 +792,21 @@ fn acknowledge_on_a_page_goes_through_the_outbox_and_a_due_update_reminds() {
     );
 }
 
+/// Opens the incident's Communicate panel. The detail may still be settling when the button
+/// first appears (its queries landing re-render it), so the click is repeated until the
+/// panel is there rather than trusted once.
+fn open_communicate(session: &Session) {
+    session.wait_until("the Communicate panel to open", || {
+        if let Some(panel) = session.find_all("[data-testid=audience-customers]").pop() {
+            return Some(panel);
+        }
+        if let Some(button) = session.find_all("[data-testid=open-communicate]").pop() {
+            let _ = session.call("POST", &format!("/element/{button}/click"), None);
+        }
+        None
+    });
+}
+
 /// Runs the `tocsin` CLI on `data_dir` and insists on success.
 fn run_cli(data_dir: &Path, args: &[&str]) {
     let status = Command::new(binary("TOCSIN_CLI_BIN", "tocsin"))
@@ -837,7 +852,7 @@ fn a_customers_update_is_drafted_published_and_on_the_timeline() {
     let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
     let row = session.wait_for_text("[data-testid=incident-title]", "Checkout down");
     session.click(&row);
-    session.click(&session.wait_for("[data-testid=open-communicate]"));
+    open_communicate(&session);
     session.click(&session.wait_for("[data-testid=audience-customers]"));
 
     // What the person types is data: markup in it stays characters in the draft.
@@ -916,7 +931,7 @@ fn an_incident_is_previewed_and_published_on_a_status_page_from_the_window() {
     let driver = Driver::start(data.path(), &bus);
     let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
     session.click(&session.wait_for_text("[data-testid=incident-title]", "Checkout down"));
-    session.click(&session.wait_for("[data-testid=open-communicate]"));
+    open_communicate(&session);
 
     // The components come from the page; the person ticks the one affected.
     click_in_view(&session, "[data-testid=statuspage-read-components]");
