@@ -25,6 +25,13 @@ use crate::provider::IncidentRecord;
 /// How long a claim protects an entry from other senders; longer than any one send can take.
 pub const CLAIM_LEASE: Duration = Duration::from_secs(120);
 
+/// What `entry_from_row` reads: an entry with its account's name and its incident's title.
+const ENTRY_SELECT: &str = "SELECT o.id, o.account_id, a.name, o.incident_id, i.title, o.write,
+        o.state, o.attempts, o.queued_at, o.next_attempt_at, o.finished_at, o.last_error,
+        o.last_error_code
+     FROM outbox o JOIN accounts a ON a.id = o.account_id
+     LEFT JOIN incidents i ON i.id = o.incident_id";
+
 /// Provider id given to a declared incident until the provider has assigned its own.
 pub const PLACEHOLDER_PREFIX: &str = "tocsin:";
 
@@ -158,14 +165,7 @@ impl Store {
             return Ok(None);
         };
 
-        tx.execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2,
-                    claimed_by = ?3
-             WHERE id = ?1",
-            params![head.id, ts(now), std::process::id()],
-        )?;
-        let mut claimed = claimed_row(&tx, head.id, head.attempts > 0)?;
-        claimed.claimed_at = ts(now);
+        let claimed = claim(&tx, head.id, now, head.attempts > 0)?;
         tx.commit()?;
         Ok(Some(claimed))
     }
@@ -218,14 +218,7 @@ impl Store {
             if !fits || incidents.contains(&incident) || run.len() >= max {
                 break;
             }
-            tx.execute(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2,
-                        claimed_by = ?3
-                 WHERE id = ?1 AND state = 'pending'",
-                params![id, ts(now), std::process::id()],
-            )?;
-            let mut claimed = claimed_row(&tx, id, false)?;
-            claimed.claimed_at = ts(now);
+            let claimed = claim(&tx, id, now, false)?;
             incidents.push(incident);
             run.push(claimed);
         }
@@ -366,17 +359,14 @@ impl Store {
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         let since = ts(Utc::now() - chrono::Duration::days(1));
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT o.id, o.account_id, a.name, o.incident_id, i.title, o.write, o.state,
-                    o.attempts, o.queued_at, o.next_attempt_at, o.finished_at, o.last_error,
-                    o.last_error_code
-             FROM outbox o JOIN accounts a ON a.id = o.account_id
-             LEFT JOIN incidents i ON i.id = o.incident_id
+        let sql = format!(
+            "{ENTRY_SELECT}
              WHERE o.state IN ('pending', 'sending')
                 OR o.id IN (SELECT id FROM outbox WHERE finished_at >= ?1
                             ORDER BY id DESC LIMIT 200)
-             ORDER BY o.id DESC",
-        )?;
+             ORDER BY o.id DESC"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([since], entry_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -385,12 +375,7 @@ impl Store {
     pub fn outbox_entry(&self, id: Id) -> Result<OutboxEntry> {
         let conn = self.conn();
         conn.query_row(
-            "SELECT o.id, o.account_id, a.name, o.incident_id, i.title, o.write, o.state,
-                    o.attempts, o.queued_at, o.next_attempt_at, o.finished_at, o.last_error,
-                    o.last_error_code
-             FROM outbox o JOIN accounts a ON a.id = o.account_id
-             LEFT JOIN incidents i ON i.id = o.incident_id
-             WHERE o.id = ?1",
+            &format!("{ENTRY_SELECT} WHERE o.id = ?1"),
             [id],
             entry_from_row,
         )
@@ -599,6 +584,19 @@ fn merge_into(tx: &Transaction<'_>, from: Id, to: Id) -> Result<()> {
     }
     tx.execute("DELETE FROM incidents WHERE id = ?1", [from])?;
     Ok(())
+}
+
+/// Marks entry `id` as being sent by this process since `now`, and reads it as claimed.
+fn claim(tx: &Transaction<'_>, id: Id, now: DateTime<Utc>, resend: bool) -> Result<Claimed> {
+    tx.execute(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2,
+                claimed_by = ?3
+         WHERE id = ?1",
+        params![id, ts(now), std::process::id()],
+    )?;
+    let mut claimed = claimed_row(tx, id, resend)?;
+    claimed.claimed_at = ts(now);
+    Ok(claimed)
 }
 
 fn claimed_row(tx: &Transaction<'_>, id: Id, resend: bool) -> Result<Claimed> {
