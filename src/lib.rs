@@ -6,6 +6,7 @@
 pub mod cockpit;
 pub mod comms;
 pub mod error;
+pub mod ics;
 pub mod logs;
 pub mod model;
 pub mod outbox;
