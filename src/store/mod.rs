@@ -12,6 +12,7 @@ mod comms;
 mod directory;
 mod migrations;
 pub mod outbox;
+mod policies;
 mod queries;
 mod timers;
 
