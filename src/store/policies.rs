@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{parse_ts, Store};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::escalation::{self, EscalationOutlook, Position, Roster};
-use crate::model::{Id, IncidentDetail};
+use crate::model::{Action, Id, Incident, IncidentDetail};
 use crate::provider::{PolicyRecord, RuleRecord, RuleTarget};
 
 /// Timeline kinds after which a new walk through the levels begins.
@@ -35,6 +35,32 @@ impl Store {
 
         let position = position(&detail, &policy, &roster, now);
         Ok(escalation::outlook(&policy, &position, now, &roster))
+    }
+
+    /// An escalation to a level the incident's cached policy does not have is refused here,
+    /// before anything is queued; without a cached policy the provider decides.
+    pub(crate) fn check_escalation_level(
+        &self,
+        incident: &Incident,
+        action: &Action,
+    ) -> Result<()> {
+        let (Action::Escalate { level }, Some(policy_id)) =
+            (action, incident.escalation_policy_id.as_deref())
+        else {
+            return Ok(());
+        };
+        let Some(policy) = self.escalation_policy(incident.account_id, policy_id)? else {
+            return Ok(());
+        };
+
+        let levels = policy.rules.len();
+        if levels > 0 && *level as usize > levels {
+            let name = &policy.name;
+            return Err(Error::Invalid(format!(
+                "the escalation policy {name} has {levels} level(s); choose 1 to {levels}"
+            )));
+        }
+        Ok(())
     }
 
     /// A cached policy with its levels in order.

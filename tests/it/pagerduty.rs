@@ -607,6 +607,13 @@ async fn an_open_incident_says_who_it_escalates_to_and_when() {
     );
     assert_eq!(next.targets[0].people, ["Ada Responder"]);
 
+    // A level the policy does not have is refused before anything is queued.
+    let err = t
+        .tocsin
+        .act(local, &tocsin::model::Action::Escalate { level: 3 });
+    assert_eq!(err.unwrap_err().code(), "invalid");
+    assert!(t.tocsin.outbox().unwrap().is_empty());
+
     // Escalated by hand to the last level: nobody further, and acknowledging pauses it.
     s.update_incident(&id, |i| i.escalation_level = 2);
     t.sync().await.unwrap();
