@@ -297,6 +297,10 @@ impl Store {
         action_in(&conn, conn.last_insert_rowid())
     }
 
+    pub fn action_item(&self, item: Id) -> Result<ActionItem> {
+        action_in(&self.conn(), item)
+    }
+
     /// Replaces an action item's fields.
     pub fn edit_action_item(&self, item: Id, input: &ActionItemInput) -> Result<ActionItem> {
         let v = input.validate()?;
@@ -597,7 +601,9 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<PostmortemVersion> {
 
 fn action_in(conn: &Connection, item: Id) -> Result<ActionItem> {
     let sql = format!("SELECT {ACTION_COLUMNS} FROM postmortem_actions WHERE id = ?1");
-    Ok(conn.query_row(&sql, [item], action_from_row)?)
+    conn.query_row(&sql, [item], action_from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("action item {item}")))
 }
 
 fn action_from_row(r: &Row<'_>) -> rusqlite::Result<ActionItem> {
