@@ -732,6 +732,24 @@ mod tests {
     }
 
     #[test]
+    fn incident_times_leave_drills_out_and_take_the_cockpit_severity() {
+        let (_dir, store, _) = store();
+        assert!(
+            store.incident_times(None).unwrap().is_empty(),
+            "the drill is left out"
+        );
+        let account = store.local_account().unwrap();
+        let batch = crate::provider::local::declared("Disk full", 3, 2);
+        store.apply(account.id, &batch).unwrap();
+        let id = store.find_incident("#2").unwrap();
+        store.start_command(id, 1, "Ana").unwrap();
+        let rows = store.incident_times(None).unwrap();
+        assert_eq!((rows.len(), rows[0].severity), (1, Some(1)));
+        let later = Some(Utc::now() + Duration::hours(1));
+        assert!(store.incident_times(later).unwrap().is_empty());
+    }
+
+    #[test]
     fn templates_and_review_policy_are_data() {
         let (_dir, store, _) = store();
         let mut t = store.postmortem_template("short").unwrap();
