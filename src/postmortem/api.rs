@@ -28,8 +28,12 @@ impl Tocsin {
                 super::MAX_INCIDENTS
             )));
         }
-        let mut unique = incidents.to_vec();
-        unique.dedup();
+        let mut unique: Vec<Id> = Vec::with_capacity(incidents.len());
+        for id in incidents {
+            if !unique.contains(id) {
+                unique.push(*id);
+            }
+        }
         let sources: Vec<Source> = unique
             .iter()
             .map(|id| self.source(*id))
@@ -57,7 +61,7 @@ impl Tocsin {
         let prefill = self.postmortem_prefill(incidents)?;
         let name = template.unwrap_or_else(|| Template::default_name(prefill.severity));
         let template = self.store.postmortem_template(name)?;
-        let (title, body) = template.fill(|p| prefill.value(p));
+        let (title, body) = template.fill(|p| prefill.plain(p), |p| prefill.value(p));
         let follow_ups = (prefill.follow_ups.iter())
             .map(|f| (f.text.clone(), f.note_id))
             .collect();
@@ -342,7 +346,10 @@ mod tests {
         let pm = tocsin.start_postmortem(&[id], None).unwrap();
 
         assert_eq!((pm.severity, pm.template.as_str()), (Some(1), "standard"));
-        assert_eq!(pm.title, "Postmortem: Checkout \\*down\\* \\<b\\>");
+        assert_eq!(
+            pm.title, "Postmortem: Checkout *down* <b>",
+            "the title is text"
+        );
         assert!(pm.review_due.is_some() && !pm.overdue);
         for expected in [
             "| Severity | SEV-1 |",
@@ -356,6 +363,9 @@ mod tests {
             assert!(pm.body.contains(expected), "{expected} in:\n{}", pm.body);
         }
         assert!(!pm.body.contains("<b>"), "provider text is escaped");
+        assert!(pm
+            .body
+            .contains("# Postmortem: Checkout \\*down\\* \\<b\\>"));
         let times: Vec<&str> = (pm.body.lines())
             .filter(|l| l.starts_with("- 20"))
             .map(|l| &l[..21])
@@ -393,6 +403,12 @@ mod tests {
             "#2 is still open:\n{}",
             pm.body
         );
+        let again = tocsin.start_postmortem(&[b, a, b], None).unwrap();
+        assert_eq!(
+            again.incidents,
+            [b, a],
+            "each incident once, in the order given"
+        );
         let err = tocsin.start_postmortem(&[], None).unwrap_err();
         assert_eq!(err.code(), "invalid");
         assert_eq!(
@@ -401,6 +417,21 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "not_found"
+        );
+    }
+
+    #[test]
+    fn a_very_long_hostile_title_still_starts_a_postmortem() {
+        let (_dir, tocsin) = tocsin();
+        let title = format!("\u{202e}[x](javascript:alert(1)){}", "*<b>".repeat(250));
+        let id = tocsin.declare_local(&title, 2).unwrap().id;
+        let pm = tocsin.start_postmortem(&[id], None).unwrap();
+        assert!(pm.title.chars().count() <= crate::postmortem::MAX_TITLE_CHARS);
+        assert!(!pm.title.contains('\u{202e}'));
+        let html = tocsin.export_postmortem(pm.id, Format::Html).unwrap();
+        assert!(
+            !html.contains("<b>") && !html.contains("href=\"javascript"),
+            "{html}"
         );
     }
 

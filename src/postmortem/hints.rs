@@ -168,6 +168,10 @@ const PERSON_WORDS: &[&str] = &[
     "sre",
 ];
 
+/// The most hints one check returns: more would not help anyone, and the cap keeps a
+/// pathological text (the same phrase thousands of times) cheap to check.
+pub const MAX_HINTS: usize = 200;
+
 /// One flagged phrase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -204,24 +208,31 @@ struct Word {
 pub fn check(body: &str, people: &[String]) -> Vec<Hint> {
     let words = words(body);
     let names = name_words(people);
-    let mut hints = Vec::new();
+    let code = code_blocks(body);
+    let mut hits: Vec<(usize, usize, &Rule)> = Vec::new();
+    let mut hints = Vec::with_capacity(MAX_HINTS);
     for rule in RULES {
         for phrase in rule.phrases {
             let phrase = tokens(phrase);
             for at in find(&words, &phrase) {
                 let last = &words[at + phrase.len() - 1];
-                if in_code_block(body, words[at].start) {
+                let start = words[at].start;
+                if code.iter().any(|(from, to)| (*from..*to).contains(&start)) {
                     continue;
                 }
                 if rule.needs_person && !after_person(&words, at, &names) {
                     continue;
                 }
-                hints.push(hint(body, rule, words[at].start, last.end));
+                hits.push((start, last.end, rule));
             }
         }
     }
-    hints.sort_by_key(|h| (h.start, h.rule.clone()));
-    hints.dedup_by(|a, b| a.start < b.end && a.rule == b.rule);
+    hits.sort_by_key(|(start, _, rule)| (*start, rule.id));
+    hits.dedup_by(|a, b| a.0 < b.1 && a.2.id == b.2.id);
+    hits.truncate(MAX_HINTS);
+    for (start, end, rule) in hits {
+        hints.push(hint(body, rule, start, end));
+    }
     hints
 }
 
@@ -335,16 +346,26 @@ fn after_person(words: &[Word], at: usize, names: &[String]) -> bool {
     })
 }
 
-/// Whether `at` is inside a fenced code block (```` ``` ```` or `~~~`).
-fn in_code_block(body: &str, at: usize) -> bool {
-    let fences = body[..at]
-        .lines()
-        .filter(|l| {
-            let l = l.trim_start();
-            l.starts_with("```") || l.starts_with("~~~")
-        })
-        .count();
-    fences % 2 == 1
+/// The byte ranges of fenced code blocks (```` ``` ```` or `~~~`); an unclosed fence runs
+/// to the end, as Markdown renders it.
+fn code_blocks(body: &str) -> Vec<(usize, usize)> {
+    let mut blocks = Vec::new();
+    let mut open = None;
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            match open.take() {
+                None => open = Some(at),
+                Some(from) => blocks.push((from, at + line.len())),
+            }
+        }
+        at += line.len();
+    }
+    if let Some(from) = open {
+        blocks.push((from, body.len()));
+    }
+    blocks
 }
 
 /// The sentence around `at`: between the nearest `.`, `!`, `?` or line break on each side.
@@ -432,5 +453,18 @@ mod tests {
     fn code_blocks_are_not_checked() {
         let body = "```\nerror: job failed to start; he forgot to\n```\nAll fine.";
         assert!(check(body, &people()).is_empty());
+        let after = check("```\nx\n```\nHe forgot to\n~~~\nhe forgot to", &people());
+        assert!(
+            !after.is_empty() && after.iter().all(|h| h.line == 4),
+            "{after:?}"
+        );
+    }
+
+    #[test]
+    fn a_pathological_text_is_capped() {
+        let body = "Obviously they should have known. ".repeat(5_000);
+        let hints = check(&body, &people());
+        assert_eq!(hints.len(), MAX_HINTS);
+        assert!(hints.windows(2).all(|w| w[0].start <= w[1].start));
     }
 }

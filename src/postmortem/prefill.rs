@@ -159,6 +159,19 @@ fn timeline(sources: &[Source]) -> Vec<PrefillEntry> {
 }
 
 impl Prefill {
+    /// A placeholder's value as one line of plain text, for the title.
+    pub fn plain(&self, name: &str) -> String {
+        let text = match name {
+            "title" => self.title.clone(),
+            "incidents" => self.incident_labels.join(", "),
+            "services" => self.services.join(", "),
+            "responders" => self.responders.join(", "),
+            "impact" | "timeline" => String::new(),
+            _ => self.value(name),
+        };
+        crate::paging::one_line(&text, super::MAX_TITLE_CHARS)
+    }
+
     /// The Markdown for a placeholder; every piece of text in it is escaped.
     pub fn value(&self, name: &str) -> String {
         let or = |v: Option<String>, none: &str| v.unwrap_or_else(|| none.to_string());

@@ -148,12 +148,16 @@ impl Template {
         )
     }
 
-    /// The title and body with each placeholder but `{{action_items}}` replaced by
-    /// `value(name)`, inserted as given.
-    pub fn fill(&self, value: impl Fn(&str) -> String) -> (String, String) {
-        let title = fill(&self.title, &value);
-        let title = one_line(&title, super::MAX_TITLE_CHARS);
-        (title, fill(&self.body, &value))
+    /// The title filled with `plain(name)` (the title is text, not Markdown) and cut to
+    /// fit, and the body with `markdown(name)`; `{{action_items}}` is kept in both.
+    pub fn fill(
+        &self,
+        plain: impl Fn(&str) -> String,
+        markdown: impl Fn(&str) -> String,
+    ) -> (String, String) {
+        let title = fill(&self.title, &plain);
+        let title = one_line(title.trim(), super::MAX_TITLE_CHARS - 1);
+        (title, fill(&self.body, &markdown))
     }
 }
 
@@ -244,7 +248,7 @@ mod tests {
             "{{severity}} {{action_items}} ok",
         ))
         .unwrap();
-        let (title, body) = t.fill(|name| format!("<{name}>"));
+        let (title, body) = t.fill(|name| format!("<{name}>"), |name| format!("<{name}>"));
         assert_eq!(title, "PM: <title>");
         assert_eq!(body, "<severity> {{action_items}} ok\n");
     }
