@@ -221,6 +221,9 @@ impl Tocsin {
     /// Adds the summary as a note on each incident the postmortem covers, through the outbox
     /// (a provider incident's note is queued; a local one's is written at once). Returns the
     /// outbox entry per incident, if any.
+    ///
+    /// TODO(postmortem-publish-once): publishing again adds another note; nothing records that
+    /// a summary went out already, so the window should say so before a second publish.
     pub fn publish_postmortem(&self, id: Id) -> Result<Vec<(Id, Option<Id>)>> {
         let pm = self.store.postmortem(id)?;
         if pm.incidents.is_empty() {
@@ -266,8 +269,16 @@ impl Tocsin {
         self.store.review_policies()
     }
 
+    /// TODO(postmortem-policy-cli): no CLI command or window setting edits the policy yet;
+    /// this method is the whole of it.
     pub fn set_review_policy(&self, policy: &ReviewPolicy) -> Result<ReviewPolicy> {
         self.store.set_review_policy(policy)
+    }
+
+    /// As [`Tocsin::stats`] over the last `days` days (all incidents if none), for the window.
+    pub fn stats_for_days(&self, days: Option<u32>) -> Result<Stats> {
+        let since = days.map(|d| Utc::now() - chrono::Duration::days(i64::from(d)));
+        self.stats(since)
     }
 
     /// MTTA, MTTR and counts over the cached incidents created since `since` (all if none).

@@ -357,6 +357,9 @@ impl ReviewPolicy {
 }
 
 /// Whether a review due on `due` is late on `today`.
+///
+/// TODO(postmortem-reminder): overdue is computed when read (list, show); the engine does not
+/// yet raise a notification when a review comes due, as it does for cockpit timers.
 pub fn is_overdue(status: PostmortemStatus, due: Option<NaiveDate>, today: NaiveDate) -> bool {
     status.awaits_review() && due.is_some_and(|d| today > d)
 }
