@@ -58,6 +58,28 @@ const COMMANDS: &[&str] = &[
     "outbox_entry",
     // On call: escalation policies and schedules.
     "incident_escalation",
+    "start_postmortem",
+    "list_postmortems",
+    "get_postmortem",
+    "save_postmortem",
+    "rename_postmortem",
+    "postmortem_versions",
+    "keep_postmortem_version",
+    "restore_postmortem_version",
+    "set_postmortem_status",
+    "list_action_items",
+    "add_action_item",
+    "edit_action_item",
+    "remove_action_item",
+    "postmortem_hints",
+    "dismiss_postmortem_hint",
+    "export_postmortem",
+    "publish_postmortem",
+    "list_postmortem_templates",
+    "export_postmortem_template",
+    "import_postmortem_template",
+    "reset_postmortem_template",
+    "postmortem_stats",
 ];
 
 fn main() {

@@ -64,6 +64,11 @@ pub enum Error {
     /// The request itself is wrong (bad argument, duplicate name).
     #[error("Invalid input: {0}")]
     Invalid(String),
+
+    /// Someone else changed the thing since it was read (a postmortem saved in another
+    /// window); reload, then try again.
+    #[error("Conflict: {0}")]
+    Conflict(String),
 }
 
 impl Error {
@@ -110,6 +115,7 @@ impl Error {
             Error::Keychain(m) => Error::Keychain(m.clone()),
             Error::NotFound(m) => Error::NotFound(m.clone()),
             Error::Invalid(m) => Error::Invalid(m.clone()),
+            Error::Conflict(m) => Error::Conflict(m.clone()),
         }
     }
 
@@ -127,6 +133,7 @@ impl Error {
             Error::Keychain(_) => "keychain",
             Error::NotFound(_) => "not_found",
             Error::Invalid(_) => "invalid",
+            Error::Conflict(_) => "conflict",
         }
     }
 

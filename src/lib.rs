@@ -12,6 +12,7 @@ pub mod logs;
 pub mod model;
 pub mod outbox;
 pub mod paging;
+pub mod postmortem;
 pub mod provider;
 pub mod secrets;
 pub mod store;

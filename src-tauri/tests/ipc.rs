@@ -564,3 +564,50 @@ fn a_statuspage_preview_is_published_through_the_outbox() {
     let links = invoke(&window, "status_links", json!({ "incident": id })).unwrap();
     assert_eq!(links, json!([]), "not linked until it is sent");
 }
+
+#[test]
+fn a_postmortem_is_started_autosaved_and_exported_from_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let declared = invoke(
+        &window,
+        "declare_incident",
+        json!({ "accountId": null, "declaration": { "title": "Checkout down", "severity": 2 } }),
+    )
+    .unwrap();
+    let args = json!({ "incidents": [declared["id"]], "template": null });
+    let pm = invoke(&window, "start_postmortem", args).expect("start_postmortem is allowed");
+    let id = pm["id"].clone();
+    assert_eq!(pm["template"], "standard");
+
+    let body = "# PM\n\nThe on-call should have known.";
+    let args = json!({ "id": id, "body": body, "expectedRevision": pm["revision"] });
+    let saved = invoke(&window, "save_postmortem", args).unwrap();
+    assert_eq!(saved["revision"], 2);
+    let args = json!({ "id": id, "body": "x", "expectedRevision": 1 });
+    let stale = invoke(&window, "save_postmortem", args).unwrap_err();
+    assert_eq!(stale["code"], "conflict", "{stale}");
+
+    let hints = invoke(&window, "postmortem_hints", json!({ "id": id })).unwrap();
+    let rules: Vec<&str> = (hints.as_array().unwrap().iter())
+        .map(|h| h["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["hindsight", "should-have"], "{hints}");
+    let args = json!({ "id": id, "status": "in_review" });
+    let moved = invoke(&window, "set_postmortem_status", args).unwrap();
+    assert_eq!(moved["status"], "in_review");
+
+    let args = json!({ "id": id, "format": "html" });
+    let html = invoke(&window, "export_postmortem", args).unwrap();
+    assert!(
+        html.as_str().unwrap().contains("should have known"),
+        "{html}"
+    );
+    let listed = invoke(&window, "list_postmortems", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let stats = invoke(&window, "postmortem_stats", json!({ "sinceDays": 30 })).unwrap();
+    assert_eq!(stats["incidents"], 1);
+    let templates = invoke(&window, "list_postmortem_templates", json!({})).unwrap();
+    assert_eq!(templates.as_array().unwrap().len(), 2);
+}

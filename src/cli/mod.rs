@@ -11,6 +11,7 @@ macro_rules! out {
 
 mod cockpit;
 mod comms;
+mod postmortem;
 mod print;
 
 use std::io::Read;
@@ -131,6 +132,8 @@ enum Command {
     Cockpit(cockpit::CockpitCommand),
     #[command(flatten)]
     Comms(comms::CommsCommand),
+    #[command(flatten)]
+    Postmortem(postmortem::PostmortemCommand),
 }
 
 #[derive(Subcommand)]
@@ -361,6 +364,7 @@ pub async fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Postmortem(cmd) => postmortem::run(&tocsin, cmd).await,
     }
 }
 

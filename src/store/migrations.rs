@@ -313,4 +313,79 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (incident_id, status_page_id)
     );
     "#,
+    // Postmortems: drafts written after one or more incidents, their version history, their
+    // action items, the language hints a person dismissed, the templates a person imported
+    // (the shipped defaults live in code) and the review due date per severity, as data.
+    // `revision` counts saves so an autosave from a stale window is refused, not merged.
+    r#"
+    CREATE TABLE postmortems (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        title            TEXT NOT NULL,
+        body             TEXT NOT NULL,
+        template         TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'draft',   -- draft | in_review | reviewed | closed
+        severity         INTEGER CHECK (severity BETWEEN 1 AND 4),
+        revision         INTEGER NOT NULL DEFAULT 1,
+        review_due       TEXT,                            -- a date, YYYY-MM-DD
+        last_version_at  TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+    );
+
+    -- An incident removed from the cache leaves the postmortem, without its link.
+    CREATE TABLE postmortem_incidents (
+        postmortem_id  INTEGER NOT NULL REFERENCES postmortems(id) ON DELETE CASCADE,
+        incident_id    INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        position       INTEGER NOT NULL,
+        PRIMARY KEY (postmortem_id, incident_id)
+    );
+    CREATE INDEX postmortem_incidents_by_incident ON postmortem_incidents(incident_id);
+
+    CREATE TABLE postmortem_versions (
+        id             INTEGER PRIMARY KEY,
+        postmortem_id  INTEGER NOT NULL REFERENCES postmortems(id) ON DELETE CASCADE,
+        revision       INTEGER NOT NULL,
+        title          TEXT NOT NULL,
+        body           TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        reason         TEXT NOT NULL,   -- created | editing | status | explicit | restore
+        at             TEXT NOT NULL
+    );
+    CREATE INDEX postmortem_versions_by_postmortem ON postmortem_versions(postmortem_id, id);
+
+    CREATE TABLE postmortem_actions (
+        id             INTEGER PRIMARY KEY,
+        postmortem_id  INTEGER NOT NULL REFERENCES postmortems(id) ON DELETE CASCADE,
+        description    TEXT NOT NULL,
+        owner          TEXT,
+        due_on         TEXT,            -- a date, YYYY-MM-DD
+        kind           TEXT,            -- mitigate | prevent | process; NULL until chosen
+        tracker_url    TEXT,
+        done           INTEGER NOT NULL DEFAULT 0,
+        note_id        INTEGER,         -- the cockpit note a follow-up came from
+        created_at     TEXT NOT NULL
+    );
+    CREATE INDEX postmortem_actions_by_postmortem ON postmortem_actions(postmortem_id, id);
+
+    CREATE TABLE postmortem_dismissed_hints (
+        postmortem_id  INTEGER NOT NULL REFERENCES postmortems(id) ON DELETE CASCADE,
+        fingerprint    TEXT NOT NULL,   -- rule id and the sentence it matched in
+        dismissed_at   TEXT NOT NULL,
+        PRIMARY KEY (postmortem_id, fingerprint)
+    );
+
+    CREATE TABLE postmortem_templates (
+        name        TEXT PRIMARY KEY,
+        template    TEXT NOT NULL,      -- JSON of a validated postmortem::Template
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE postmortem_review_policy (
+        severity       INTEGER PRIMARY KEY CHECK (severity BETWEEN 1 AND 4),
+        days           INTEGER NOT NULL CHECK (days BETWEEN 1 AND 365),
+        business_days  INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO postmortem_review_policy (severity, days, business_days)
+        VALUES (1, 3, 0), (2, 5, 1), (3, 10, 1), (4, 20, 1);
+    "#,
 ];

@@ -13,6 +13,7 @@ mod directory;
 mod migrations;
 pub mod outbox;
 mod policies;
+pub mod postmortem;
 mod queries;
 mod timers;
 

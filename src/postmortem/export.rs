@@ -1,0 +1,289 @@
+//! A postmortem exported as Markdown, or as one standalone HTML file that loads nothing.
+//!
+//! The HTML is the Markdown rendered by `pulldown-cmark`, then cleaned by `ammonia`, which
+//! keeps a list of harmless tags and attributes: raw HTML in the source cannot add a script,
+//! an event handler, a style, a frame or a form. Images are dropped too (they would be remote
+//! loads), links keep only http(s) and mailto, and a Content-Security-Policy of
+//! `default-src 'none'` backs all of that up in the browser. The CSS is inline and
+//! print-friendly, so "print to PDF" from the window or a browser gives a clean document.
+
+use std::collections::HashSet;
+
+use chrono::{SecondsFormat, Utc};
+use pulldown_cmark::{html, Options, Parser};
+
+use super::template::ACTION_ITEMS;
+use super::{ActionItem, Postmortem};
+use crate::cockpit::timeline::escape;
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Html,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> crate::Result<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            _ => Err(crate::Error::Invalid(format!(
+                "`{}` is not an export format; use md or html",
+                crate::paging::one_line(s, 40)
+            ))),
+        }
+    }
+}
+
+/// The postmortem's Markdown with `{{action_items}}` replaced by the action items (appended
+/// under their own heading when the author removed the marker and there are some).
+pub fn markdown(pm: &Postmortem, items: &[ActionItem]) -> String {
+    let table = action_items(items);
+    if pm.body.contains(ACTION_ITEMS) {
+        return pm.body.replace(ACTION_ITEMS, &table);
+    }
+    if items.is_empty() {
+        return pm.body.clone();
+    }
+    let sep = if pm.body.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    format!("{}{sep}## Action items\n\n{table}\n", pm.body)
+}
+
+/// The action items as a Markdown table; every piece of text escaped.
+pub fn action_items(items: &[ActionItem]) -> String {
+    if items.is_empty() {
+        return "_No action items yet._".into();
+    }
+    let mut out = String::from(
+        "| Done | Action | Type | Owner | Due | Tracker |\n|---|---|---|---|---|---|\n",
+    );
+    for item in items {
+        let cell = |v: Option<&str>| v.map(escape).unwrap_or_else(|| "—".into());
+        let link = (item.tracker_url.as_deref())
+            .map(|u| format!("<{u}>"))
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            if item.done { "yes" } else { "no" },
+            escape(&item.description),
+            cell(item.kind.map(|k| k.as_str())),
+            cell(item.owner.as_deref()),
+            cell(item.due_on.map(|d| d.to_string()).as_deref()),
+            link
+        ));
+    }
+    out.trim_end().to_string()
+}
+
+/// Markdown rendered to HTML and cleaned of everything but harmless markup.
+pub fn render_html(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES;
+    let mut raw = String::new();
+    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    sanitizer().clean(&raw).to_string()
+}
+
+fn sanitizer() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .rm_tags(["img"])
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer"));
+    builder
+}
+
+/// A standalone HTML document: the rendered postmortem with a line of facts above it.
+pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
+    let body = render_html(&markdown(pm, items));
+    let severity = pm
+        .severity
+        .map(|s| format!("SEV-{s}"))
+        .unwrap_or_else(|| "—".into());
+    let due = pm
+        .review_due
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "—".into());
+    let exported = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
+         <p class=\"facts\">Status: {} · Severity: {} · Review due: {} · Revision {} · \
+         Exported {}</p>\n{body}</main>\n</body>\n</html>\n",
+        html_text(&pm.title),
+        pm.status.title(),
+        severity,
+        due,
+        pm.revision,
+        exported
+    )
+}
+
+/// Text made inert in HTML.
+pub fn html_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Readable on screen, and on paper: no background colours, tables that do not split rows,
+/// link targets printed after the links.
+const STYLE: &str = "
+body { font: 15px/1.55 system-ui, sans-serif; color: #1a1a1a; margin: 0; }
+main { max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
+h1, h2, h3 { line-height: 1.25; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: .2rem; margin-top: 2rem; }
+.facts { color: #555; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+code, pre { font-family: ui-monospace, monospace; font-size: 13px; }
+pre { background: #f5f5f5; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
+blockquote { border-left: 3px solid #ccc; margin-left: 0; padding-left: 1rem; color: #444; }
+@media print {
+  main { margin: 0; max-width: none; }
+  pre { background: none; border: 1px solid #ccc; }
+  tr, li { break-inside: avoid; }
+  a[href]::after { content: \" (\" attr(href) \")\"; font-size: 11px; color: #555; }
+}
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postmortem::{ActionItemType, PostmortemStatus};
+
+    fn pm(body: &str) -> Postmortem {
+        let now = Utc::now();
+        Postmortem {
+            id: 1,
+            title: "Checkout <b>down</b>".into(),
+            body: body.into(),
+            template: "standard".into(),
+            status: PostmortemStatus::Draft,
+            severity: Some(2),
+            incidents: vec![1],
+            revision: 3,
+            review_due: None,
+            overdue: false,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn item(description: &str, url: Option<&str>) -> ActionItem {
+        ActionItem {
+            id: 1,
+            postmortem_id: 1,
+            description: description.into(),
+            owner: Some("Ana".into()),
+            due_on: None,
+            kind: Some(ActionItemType::Prevent),
+            tracker_url: url.map(String::from),
+            done: false,
+            note_id: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    const HOSTILE: &str = "<script>alert(1)</script>\n\n<img src=\"https://evil.example/x.png\" \
+        onerror=\"alert(2)\">\n\n[click](javascript:alert(3)) <a href=\"https://ok.example\" \
+        onclick=\"alert(4)\">ok</a>\n\n<iframe src=\"https://evil.example\"></iframe>\n\n\
+        <style>body{display:none}</style><form action=\"https://evil.example\"><input></form>\n\n\
+        ![pixel](https://evil.example/p.gif)\n\n<div style=\"background:url(https://evil.example)\">x</div>";
+
+    #[test]
+    fn hostile_markdown_renders_without_scripts_or_remote_loads() {
+        let html = html_document(&pm(HOSTILE), &[]);
+        let lower = html.to_lowercase();
+        for banned in [
+            "<script",
+            "onerror",
+            "onclick",
+            "javascript:",
+            "<iframe",
+            "<img",
+            "<form",
+            "<input",
+            "display:none",
+            "url(",
+            "evil.example/p.gif",
+            "x.png",
+        ] {
+            assert!(!lower.contains(banned), "{banned} in:\n{html}");
+        }
+        assert!(html.contains("href=\"https://ok.example\""), "{html}");
+        assert!(html.contains("rel=\"noopener noreferrer\""));
+        assert!(html.contains("<title>Checkout &lt;b&gt;down&lt;/b&gt;</title>"));
+        assert!(html.contains("default-src 'none'"));
+        assert!(!lower.contains("<link") && !lower.contains("@import"));
+    }
+
+    #[test]
+    fn action_items_fill_the_marker_or_are_appended() {
+        let items = [item("Alert | on *depth*", Some("https://t.example/T-1"))];
+        let md = markdown(
+            &pm("# PM\n\n## Action items\n\n{{action_items}}\n\n## End\n"),
+            &items,
+        );
+        assert!(
+            md.contains(
+                "| no | Alert \\| on \\*depth\\* | prevent | Ana | — | <https://t.example/T-1> |"
+            ),
+            "{md}"
+        );
+        assert!(md.find("Alert").unwrap() < md.find("## End").unwrap());
+
+        let appended = markdown(&pm("# PM\n"), &items);
+        assert!(
+            appended.ends_with("<https://t.example/T-1> |\n"),
+            "{appended}"
+        );
+        assert_eq!(markdown(&pm("# PM\n"), &[]), "# PM\n");
+
+        let html = render_html(&md);
+        assert!(html.contains("<td>Alert | on *depth*</td>"), "{html}");
+        assert!(html.contains("<a href=\"https://t.example/T-1\""), "{html}");
+    }
+
+    #[test]
+    fn markdown_round_trips_through_html() {
+        let source = "# Title\n\n## Summary\n\nSome *emphasis* and `code`.\n\n- one\n- two\n\n\
+                      | a | b |\n|---|---|\n| 1 | 2 |\n";
+        let exported = markdown(&pm(source), &[]);
+        assert_eq!(
+            exported, source,
+            "the Markdown export is the text as written"
+        );
+        let html = render_html(&exported);
+        for part in [
+            "<h1>Title</h1>",
+            "<h2>Summary</h2>",
+            "<em>emphasis</em>",
+            "<code>code</code>",
+            "<li>one</li>",
+            "<td>2</td>",
+        ] {
+            assert!(html.contains(part), "{part} in {html}");
+        }
+    }
+}
