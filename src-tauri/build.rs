@@ -56,6 +56,8 @@ const COMMANDS: &[&str] = &[
     "statuspage_preview",
     "statuspage_publish",
     "outbox_entry",
+    // On call: escalation policies and schedules.
+    "incident_escalation",
 ];
 
 fn main() {

@@ -6,6 +6,8 @@
 pub mod cockpit;
 pub mod comms;
 pub mod error;
+pub mod escalation;
+pub mod ics;
 pub mod logs;
 pub mod model;
 pub mod outbox;
@@ -59,6 +61,11 @@ impl Tocsin {
 
     pub fn incident(&self, id: Id) -> Result<IncidentDetail> {
         self.store.incident_detail(id)
+    }
+
+    /// Where an incident is in its escalation policy and who it goes to next, now.
+    pub fn escalation(&self, id: Id) -> Result<Option<escalation::EscalationOutlook>> {
+        self.store.escalation_outlook(id, chrono::Utc::now())
     }
 
     pub fn services(&self) -> Result<Vec<Service>> {

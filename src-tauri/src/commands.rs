@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tauri::State;
+use tocsin::escalation::EscalationOutlook;
 use tocsin::model::{
     Account, AccountHealth, Action, ActionKind, Declaration, Id, Incident, IncidentDetail,
     IncidentFilter, OnCall, OutboxEntry, PagerStatus, Person, Priority, Service,
@@ -173,6 +174,16 @@ pub async fn incident_actions(
     id: Id,
 ) -> CommandResult<Vec<ActionKind>> {
     with_core(&tocsin, move |core| core.offered_actions(id)).await
+}
+
+/// Where an incident is in its escalation policy and who gets it next; null when its
+/// provider has no policy in the cache.
+#[tauri::command]
+pub async fn incident_escalation(
+    tocsin: State<'_, Arc<Tocsin>>,
+    id: Id,
+) -> CommandResult<Option<EscalationOutlook>> {
+    with_core(&tocsin, move |core| core.escalation(id)).await
 }
 
 /// The cached people of an account, to reassign an incident to.

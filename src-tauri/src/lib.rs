@@ -141,6 +141,7 @@ pub fn app_builder<R: Runtime>(
             comms_commands::statuspage_preview,
             comms_commands::statuspage_publish,
             comms_commands::outbox_entry,
+            commands::incident_escalation,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

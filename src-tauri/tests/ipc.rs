@@ -209,6 +209,9 @@ fn a_local_incident_offers_only_what_the_workspace_can_do() {
         offered,
         json!(["acknowledge", "resolve", "note", "set_urgency"])
     );
+    // The local workspace has no escalation policies.
+    let escalation = invoke(&window, "incident_escalation", json!({ "id": id })).unwrap();
+    assert_eq!(escalation, json!(null));
 
     let accounts = invoke(&window, "list_accounts", json!({})).unwrap();
     let local = &accounts.as_array().unwrap()[0]["id"];

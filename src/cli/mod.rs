@@ -284,7 +284,9 @@ pub async fn run() -> Result<ExitCode> {
             };
             let notifier = Arc::new(tocsin::paging::RecordingNotifier::default());
             let engine = Engine::with_config(tocsin.clone(), notifier, config);
-            print::incident(&engine.incident(id).await?, json);
+            let detail = engine.incident(id).await?;
+            let outlook = tocsin.escalation(id)?;
+            print::incident(&detail, outlook.as_ref(), json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Oncall { json } => {

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Local, Utc};
 use serde_json::json;
 
+use tocsin::escalation::{EscalationOutlook, ResolvedTarget};
 use tocsin::model::{
     Account, AccountHealth, Incident, IncidentDetail, OnCall, OutboxEntry, OutboxState, Write,
 };
@@ -21,6 +22,52 @@ pub fn clean(s: &str) -> String {
 fn when(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| "-".into())
+}
+
+/// Where the incident is in its escalation policy, and where it goes next.
+fn escalation(o: &EscalationOutlook) {
+    out!(
+        "  escalation  {}, level {} of {} since {} ({})",
+        clean(&o.policy_name),
+        o.level,
+        o.levels,
+        when(Some(o.since)),
+        targets(&o.current)
+    );
+    match (&o.next, &o.note) {
+        (Some(next), _) => {
+            let minutes = (next.at - Utc::now()).num_minutes().max(0);
+            let again = if next.is_loop {
+                " (the policy starts over)"
+            } else {
+                ""
+            };
+            out!(
+                "  next        if nobody acknowledges by {} (in {minutes} min), level {}{again}: {}",
+                when(Some(next.at)),
+                next.level,
+                targets(&next.targets)
+            );
+        }
+        (None, Some(note)) => out!("  next        {}", clean(note)),
+        (None, None) => {}
+    }
+}
+
+fn targets(targets: &[ResolvedTarget]) -> String {
+    let each: Vec<String> = targets
+        .iter()
+        .map(|t| match (t.kind.as_str(), t.people.is_empty()) {
+            ("schedule", true) => format!("{} (nobody known on call)", clean(&t.name)),
+            ("schedule", false) => format!("{}: {}", clean(&t.name), clean(&t.people.join(", "))),
+            _ => clean(&t.name),
+        })
+        .collect();
+    if each.is_empty() {
+        "no targets".into()
+    } else {
+        each.join("; ")
+    }
 }
 
 fn emit(value: serde_json::Value) {
@@ -58,9 +105,11 @@ pub fn incidents(items: &[Incident], as_json: bool) {
     }
 }
 
-pub fn incident(detail: &IncidentDetail, as_json: bool) {
+pub fn incident(detail: &IncidentDetail, outlook: Option<&EscalationOutlook>, as_json: bool) {
     if as_json {
-        return emit(serde_json::to_value(detail).expect("serialisable"));
+        let mut value = serde_json::to_value(detail).expect("serialisable");
+        value["escalation"] = serde_json::to_value(outlook).expect("serialisable");
+        return emit(value);
     }
     let i = &detail.incident;
     let assignees: Vec<String> = i.assignees.iter().map(|p| clean(&p.name)).collect();
@@ -95,6 +144,9 @@ pub fn incident(detail: &IncidentDetail, as_json: bool) {
     out!("  resolved    {}", when(i.resolved_at));
     if let Some(url) = &i.html_url {
         out!("  link        {}", clean(url));
+    }
+    if let Some(outlook) = outlook {
+        escalation(outlook);
     }
     out!("Timeline:");
     for e in &detail.timeline {

@@ -12,6 +12,7 @@ mod comms;
 mod directory;
 mod migrations;
 pub mod outbox;
+mod policies;
 pub mod postmortem;
 mod queries;
 mod timers;

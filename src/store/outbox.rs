@@ -89,6 +89,7 @@ impl Store {
     pub fn enqueue_action(&self, incident_id: Id, action: &Action, by: &str) -> Result<Id> {
         let incident = self.incident_row(incident_id)?;
         actions::check(&incident, action)?;
+        self.check_escalation_level(&incident, action)?;
 
         let write = Write::Act {
             action: action.clone(),

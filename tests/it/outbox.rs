@@ -31,7 +31,8 @@ async fn fake() -> PagerDutyFake {
     s.set_token(ACCOUNT_TOKEN, TokenKind::Account);
     s.add_service("PSVC01", "Checkout API");
     s.add_priority("PPRIO1", "P1");
-    s.add_escalation_policy("PPOL01", "Checkout", vec![(30, vec![ME.into()])]);
+    let levels = vec![(30, vec![ME.into()]), (30, vec!["PUSER02".into()])];
+    s.add_escalation_policy("PPOL01", "Checkout", levels);
     s.add_incident(NewIncident {
         id: "PINC001".into(),
         title: "Checkout 500s".into(),

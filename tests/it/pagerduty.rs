@@ -562,3 +562,66 @@ async fn an_incident_deleted_at_pagerduty_is_closed_and_sync_goes_on() {
     );
     t.sync().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_incident_says_who_it_escalates_to_and_when() {
+    let fake = fake().await;
+    let s = fake.state();
+    let levels = vec![
+        (15, vec![ME.to_string()]),
+        (10, vec!["PSCHED1".to_string()]),
+    ];
+    s.add_escalation_policy("PPOL02", "Payments", levels);
+    let mut new = incident(
+        "Payments down",
+        "triggered",
+        &[ME],
+        chrono::Duration::minutes(5),
+    );
+    new.escalation_policy_id = "PPOL02".into();
+    let id = s.add_incident(new);
+    let t = setup(&fake.url(), "TOCSIN_IT_ESCALATION", None);
+    t.sync().await.unwrap();
+    let local = t.all()[0].id;
+
+    // Level 1 for 15 minutes from the trigger, then the schedule's person at that moment.
+    let outlook = t
+        .tocsin
+        .escalation(local)
+        .unwrap()
+        .expect("a cached policy");
+    let created = t.all()[0].created_at;
+    assert_eq!(
+        (outlook.policy_name.as_str(), outlook.level, outlook.levels),
+        ("Payments", 1, 2)
+    );
+    assert_eq!(outlook.current[0].people, ["Ada Responder"]);
+    let next = outlook.next.expect("a next level");
+    assert_eq!(
+        (next.level, next.at),
+        (2, created + chrono::Duration::minutes(15))
+    );
+    assert_eq!(
+        (next.targets[0].kind.as_str(), next.targets[0].name.as_str()),
+        ("schedule", "Primary")
+    );
+    assert_eq!(next.targets[0].people, ["Ada Responder"]);
+
+    // A level the policy does not have is refused before anything is queued.
+    let err = t
+        .tocsin
+        .act(local, &tocsin::model::Action::Escalate { level: 3 });
+    assert_eq!(err.unwrap_err().code(), "invalid");
+    assert!(t.tocsin.outbox().unwrap().is_empty());
+
+    // Escalated by hand to the last level: nobody further, and acknowledging pauses it.
+    s.update_incident(&id, |i| i.escalation_level = 2);
+    t.sync().await.unwrap();
+    let outlook = t.tocsin.escalation(local).unwrap().unwrap();
+    assert_eq!((outlook.level, outlook.next), (2, None));
+
+    s.update_incident(&id, |i| i.status = "acknowledged".into());
+    t.sync().await.unwrap();
+    let outlook = t.tocsin.escalation(local).unwrap().unwrap();
+    assert!(outlook.note.unwrap().contains("paused"));
+}

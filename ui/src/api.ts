@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import type { EscalationOutlook } from "./bindings/EscalationOutlook";
 import type { Account } from "./bindings/Account";
 import type { Action } from "./bindings/Action";
 import type { ActionKind } from "./bindings/ActionKind";
@@ -84,6 +85,8 @@ export const api = {
   listUsers: (accountId: Id) => invoke<Person[]>("list_users", { accountId }),
   listPriorities: (accountId: Id) => invoke<Priority[]>("list_priorities", { accountId }),
   listOutbox: () => invoke<OutboxEntry[]>("list_outbox"),
+  /** Null when the incident's provider has no escalation policy in the cache. */
+  incidentEscalation: (id: Id) => invoke<EscalationOutlook | null>("incident_escalation", { id }),
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),

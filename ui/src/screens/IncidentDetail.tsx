@@ -10,6 +10,7 @@ import type { Incident } from "../bindings/Incident";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import type { Urgency } from "../bindings/Urgency";
 import { copyToClipboard, ErrorBox, IncidentBadges } from "../components";
+import { nextStepText, targetsText } from "../escalation";
 import { formatRelative, formatTime, plain, timelineKindLabel } from "../format";
 import { CommunicateSection } from "./Communicate";
 import { useNow } from "../hooks";
@@ -54,6 +55,7 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
         <>
           <Actions incident={incident} />
           <Facts incident={incident} />
+          <Escalation incident={incident} />
           <CommunicateSection incident={incident} />
           <Timeline entries={timeline} />
         </>
@@ -330,6 +332,29 @@ function Facts({ incident }: { incident: Incident }) {
       <dt>At the provider</dt>
       <dd>{incident.html_url ? <CopyText text={incident.html_url} /> : "—"}</dd>
     </dl>
+  );
+}
+
+/** Who has the incident in its escalation policy now, and who gets it if nobody acts. */
+function Escalation({ incident }: { incident: Incident }) {
+  const now = useNow();
+  const outlook = useQuery({
+    queryKey: ["escalation", incident.id, incident.status, incident.updated_at],
+    queryFn: () => api.incidentEscalation(incident.id),
+    // The walk through the levels moves with the clock, not only with sync.
+    refetchInterval: 60_000,
+  });
+  if (!outlook.data) return null;
+
+  const o = outlook.data;
+  return (
+    <section className="escalation" aria-label="Escalation" data-testid="escalation">
+      <p>
+        <strong>{plain(o.policy_name)}</strong>, level {o.level} of {o.levels}:{" "}
+        {targetsText(o.current)}
+      </p>
+      <p data-testid="escalation-next">{nextStepText(o, now)}</p>
+    </section>
   );
 }
 
