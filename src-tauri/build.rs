@@ -58,6 +58,27 @@ const COMMANDS: &[&str] = &[
     "outbox_entry",
     // On call: escalation policies and schedules.
     "incident_escalation",
+    // Postmortems and trends (postmortem_commands.rs).
+    "start_postmortem",
+    "list_postmortems",
+    "get_postmortem",
+    "save_postmortem",
+    "rename_postmortem",
+    "keep_postmortem_version",
+    "postmortem_versions",
+    "restore_postmortem_version",
+    "set_postmortem_status",
+    "list_action_items",
+    "add_action_item",
+    "edit_action_item",
+    "remove_action_item",
+    "postmortem_hints",
+    "dismiss_postmortem_hint",
+    "export_postmortem",
+    "save_postmortem_export",
+    "publish_postmortem",
+    "list_postmortem_templates",
+    "incident_stats",
 ];
 
 fn main() {

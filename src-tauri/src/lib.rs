@@ -4,6 +4,7 @@
 mod cockpit_commands;
 mod commands;
 mod comms_commands;
+mod postmortem_commands;
 pub mod tray;
 
 use std::ffi::OsString;
@@ -142,6 +143,26 @@ pub fn app_builder<R: Runtime>(
             comms_commands::statuspage_publish,
             comms_commands::outbox_entry,
             commands::incident_escalation,
+            postmortem_commands::start_postmortem,
+            postmortem_commands::list_postmortems,
+            postmortem_commands::get_postmortem,
+            postmortem_commands::save_postmortem,
+            postmortem_commands::rename_postmortem,
+            postmortem_commands::keep_postmortem_version,
+            postmortem_commands::postmortem_versions,
+            postmortem_commands::restore_postmortem_version,
+            postmortem_commands::set_postmortem_status,
+            postmortem_commands::list_action_items,
+            postmortem_commands::add_action_item,
+            postmortem_commands::edit_action_item,
+            postmortem_commands::remove_action_item,
+            postmortem_commands::postmortem_hints,
+            postmortem_commands::dismiss_postmortem_hint,
+            postmortem_commands::export_postmortem,
+            postmortem_commands::save_postmortem_export,
+            postmortem_commands::publish_postmortem,
+            postmortem_commands::list_postmortem_templates,
+            postmortem_commands::incident_stats,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
