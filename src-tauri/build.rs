@@ -80,6 +80,7 @@ const COMMANDS: &[&str] = &[
     "import_postmortem_template",
     "reset_postmortem_template",
     "postmortem_stats",
+    "save_postmortem_export",
 ];
 
 fn main() {

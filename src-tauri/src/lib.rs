@@ -165,6 +165,7 @@ pub fn app_builder<R: Runtime>(
             postmortem_commands::import_postmortem_template,
             postmortem_commands::reset_postmortem_template,
             postmortem_commands::postmortem_stats,
+            postmortem_commands::save_postmortem_export,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

@@ -1,9 +1,10 @@
 //! Postmortems and the MTTA/MTTR numbers as Tauri commands: one per core call, errors as
 //! `{code, message}` (an autosave from a stale revision is `conflict`).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 use tocsin::model::Id;
 use tocsin::postmortem::export::Format;
 use tocsin::postmortem::{
@@ -12,7 +13,7 @@ use tocsin::postmortem::{
 };
 use tocsin::Tocsin;
 
-use crate::commands::{with_core, CommandResult};
+use crate::commands::{with_core, CommandError, CommandResult};
 
 #[tauri::command]
 pub async fn start_postmortem(
@@ -162,6 +163,49 @@ pub async fn export_postmortem(
         core.export_postmortem(id, Format::parse(&format)?)
     })
     .await
+}
+
+/// Writes the export into the person's Downloads folder (never a path the window names) and
+/// says where.
+#[tauri::command]
+pub async fn save_postmortem_export<R: Runtime>(
+    app: AppHandle<R>,
+    tocsin: State<'_, Arc<Tocsin>>,
+    id: Id,
+    format: String,
+) -> CommandResult<String> {
+    let dir = app.path().download_dir().map_err(|e| {
+        CommandError::from(tocsin::Error::Invalid(format!("no Downloads folder: {e}")))
+    })?;
+    with_core(&tocsin, move |core| {
+        let format = Format::parse(&format)?;
+        let text = core.export_postmortem(id, format)?;
+        let path = write_new(&dir, id, format, &text)?;
+        tracing::info!(postmortem = id, path = %path.display(), "postmortem exported");
+        Ok(path.display().to_string())
+    })
+    .await
+}
+
+/// A new file `postmortem-<id>[-n].<ext>` in `dir`, written whole or not at all.
+fn write_new(dir: &Path, id: Id, format: Format, text: &str) -> tocsin::Result<PathBuf> {
+    let ext = match format {
+        Format::Markdown => "md",
+        Format::Html => "html",
+    };
+    std::fs::create_dir_all(dir)?;
+    let free = (0..1000)
+        .map(|n| match n {
+            0 => dir.join(format!("postmortem-{id}.{ext}")),
+            n => dir.join(format!("postmortem-{id}-{n}.{ext}")),
+        })
+        .find(|p| !p.exists())
+        .ok_or_else(|| tocsin::Error::Invalid("too many exports with this name".into()))?;
+
+    let partial = free.with_extension(format!("{ext}.partial"));
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, &free)?;
+    Ok(free)
 }
 
 /// The outbox entry per incident, when the note must reach a provider.

@@ -1027,3 +1027,64 @@ impl StatuspageFake {
         }
     }
 }
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_postmortem_typed_in_the_window_is_there_after_a_restart() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let app = binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop");
+    let typed = "Typed with no network at all.";
+
+    {
+        let session = driver.new_session(&app);
+        session.click(&session.wait_for("[data-testid=welcome-start-drill]"));
+        session.click(&session.wait_for("[data-testid=action-acknowledge]"));
+        session.wait_for("[data-testid=incident-detail] .status-acknowledged");
+        session.click(&session.wait_for("[data-testid=action-resolve]"));
+        session.wait_for("[data-testid=incident-detail] .status-resolved");
+
+        click_in_view(&session, "[data-testid=start-postmortem]");
+        session.wait_for("[data-testid=postmortem-editor]");
+        // CodeMirror styles itself at run time: the strict CSP must still let it lay out.
+        let editor = "document.querySelector('[data-testid=md-source]').shadowRoot";
+        let gutters = session.execute(&format!(
+            "return getComputedStyle({editor}.querySelector('.cm-gutters')).display;"
+        ));
+        assert_eq!(gutters, "flex", "CodeMirror's styles were blocked");
+
+        // The cursor starts at the top: the text, then two Enters, makes a paragraph of its own.
+        let content = session.execute(&format!("return {editor}.querySelector('.cm-content');"));
+        let content = content.as_object().and_then(|o| o.values().next());
+        let content = content
+            .and_then(Value::as_str)
+            .expect("an element reference");
+        let keys = format!("{typed}\u{E007}\u{E007}");
+        session.type_into(content, &keys);
+        session.wait_for_text("[data-testid=md-preview] p", typed);
+        // No save button: the autosave alone must have it in SQLite within about a second.
+        session.wait_for("[data-testid=save-state][data-state=saved]");
+        session.screenshot("postmortem.png");
+    }
+    wait_for_exit(&app);
+
+    let session = driver.new_session(&app);
+    session.click(&session.wait_for("[data-testid=nav-postmortems]"));
+    session.click(&session.wait_for("[data-testid=postmortem-list] .row-button"));
+    session.wait_for_text("[data-testid=md-preview] p", typed);
+    session.wait_for("[data-testid=pm-items]");
+}
+
+/// Waits until no process runs `app`, so the next launch is not taken for a second instance.
+fn wait_for_exit(app: &Path) {
+    eventually("the app to exit", Duration::from_secs(20), || {
+        let running = Command::new("pgrep")
+            .args(["-f", &app.display().to_string()])
+            .output()
+            .map(|o| !o.stdout.is_empty())
+            .unwrap_or(false);
+        (!running).then_some(())
+    });
+}

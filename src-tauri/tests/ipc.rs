@@ -611,3 +611,98 @@ fn a_postmortem_is_started_autosaved_and_exported_from_the_window() {
     let templates = invoke(&window, "list_postmortem_templates", json!({})).unwrap();
     assert_eq!(templates.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_postmortem_is_drafted_autosaved_reviewed_and_exported_from_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let id = declare(&window, "Checkout <b>down</b>", 1);
+    invoke(
+        &window,
+        "act",
+        json!({ "id": id, "action": { "kind": "resolve" } }),
+    )
+    .unwrap();
+
+    let pm = invoke(
+        &window,
+        "start_postmortem",
+        json!({ "incidents": [id], "template": null }),
+    )
+    .unwrap();
+    let pm_id = pm["id"].clone();
+    assert_eq!(pm["status"], "draft");
+    assert!(
+        pm["body"]
+            .as_str()
+            .unwrap()
+            .contains(r"Checkout \<b\>down\</b\>"),
+        "escaped"
+    );
+    assert!(
+        pm["body"].as_str().unwrap().contains("## "),
+        "prefilled from a template"
+    );
+
+    // Autosave names the revision it saw; a stale one is a conflict, not an overwrite.
+    let revision = pm["revision"].clone();
+    let body = "# Summary\n\nOps should have caught it.";
+    let args = json!({ "id": pm_id, "body": body, "expectedRevision": revision });
+    let saved = invoke(&window, "save_postmortem", args.clone()).unwrap();
+    assert_ne!(saved["revision"], revision);
+    let err = invoke(&window, "save_postmortem", args).unwrap_err();
+    assert_eq!(err["code"], "conflict");
+    let got = invoke(&window, "get_postmortem", json!({ "id": pm_id })).unwrap();
+    assert_eq!(got["body"], body);
+
+    let hints = invoke(&window, "postmortem_hints", json!({ "id": pm_id })).unwrap();
+    let hint = &hints.as_array().unwrap()[0];
+    assert_eq!(hint["rule"], "should-have");
+    let fingerprint = hint["fingerprint"].clone();
+    let args = json!({ "id": pm_id, "fingerprint": fingerprint });
+    invoke(&window, "dismiss_postmortem_hint", args).unwrap();
+    let hints = invoke(&window, "postmortem_hints", json!({ "id": pm_id })).unwrap();
+    assert!(hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["rule"] != "should-have"));
+
+    let input = json!({ "description": "Alert on 5xx", "owner": "Ada", "due_on": null,
+                        "kind": "mitigate", "tracker_url": null, "done": false });
+    invoke(
+        &window,
+        "add_action_item",
+        json!({ "id": pm_id, "input": input }),
+    )
+    .unwrap();
+    let items = invoke(&window, "list_action_items", json!({ "id": pm_id })).unwrap();
+    assert_eq!(items[0]["description"], "Alert on 5xx");
+
+    let args = json!({ "id": pm_id, "status": "in_review" });
+    let reviewed = invoke(&window, "set_postmortem_status", args).unwrap();
+    assert_eq!(reviewed["status"], "in_review");
+    assert!(reviewed["review_due"].is_string());
+
+    let html = invoke(
+        &window,
+        "export_postmortem",
+        json!({ "id": pm_id, "format": "html" }),
+    )
+    .unwrap();
+    let html = html.as_str().unwrap();
+    assert!(html.contains("&lt;b") && !html.contains("<b>"), "{html}");
+    let err = invoke(
+        &window,
+        "export_postmortem",
+        json!({ "id": pm_id, "format": "pdf" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+
+    let listed = invoke(&window, "list_postmortems", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let stats = invoke(&window, "postmortem_stats", json!({ "sinceDays": null })).unwrap();
+    assert_eq!(stats["incidents"], 1);
+}

@@ -10,14 +10,18 @@ import { Health } from "./screens/Health";
 import { Incidents } from "./screens/Incidents";
 import { OnCallNow } from "./screens/OnCallNow";
 import { Outbox } from "./screens/Outbox";
+import { Postmortems } from "./screens/Postmortems";
+import { Trends } from "./screens/Trends";
 import { Settings } from "./screens/Settings";
 
 /** The outbox is reached from Account health, not from the navigation. */
-type Screen = "incidents" | "oncall" | "health" | "settings" | "outbox";
+type Screen = "incidents" | "oncall" | "postmortems" | "trends" | "health" | "settings" | "outbox";
 
 const SCREENS: { id: Exclude<Screen, "outbox">; label: string }[] = [
   { id: "incidents", label: "Incidents" },
   { id: "oncall", label: "On call now" },
+  { id: "postmortems", label: "Postmortems" },
+  { id: "trends", label: "Trends" },
   { id: "health", label: "Account health" },
   { id: "settings", label: "Settings" },
 ];
@@ -25,12 +29,17 @@ const SCREENS: { id: Exclude<Screen, "outbox">; label: string }[] = [
 export function App() {
   const [screen, setScreen] = useState<Screen>("incidents");
   const [selected, setSelected] = useState<Id | null>(null);
+  const [postmortem, setPostmortem] = useState<Id | null>(null);
 
   const openIncident = useCallback((id: Id) => {
     setScreen("incidents");
     setSelected(id);
   }, []);
   useShellEvents(openIncident);
+  const openPostmortem = useCallback((id: Id) => {
+    setScreen("postmortems");
+    setPostmortem(id);
+  }, []);
   const current = (id: Screen) => id === screen || (id === "health" && screen === "outbox");
 
   return (
@@ -53,7 +62,11 @@ export function App() {
       <main className="screen">
         <PagerBanner />
         <OutboxNotices onOpen={openIncident} />
-        {screen === "incidents" && <Incidents selected={selected} onSelect={setSelected} />}
+        {screen === "incidents" && (
+          <Incidents selected={selected} onSelect={setSelected} onOpenPostmortem={openPostmortem} />
+        )}
+        {screen === "postmortems" && <Postmortems selected={postmortem} onSelect={setPostmortem} />}
+        {screen === "trends" && <Trends />}
         {screen === "oncall" && <OnCallNow />}
         {screen === "health" && <Health onOpenOutbox={() => setScreen("outbox")} />}
         {screen === "outbox" && <Outbox onBack={() => setScreen("health")} onOpen={openIncident} />}

@@ -2,6 +2,16 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import type { ActionItem } from "./bindings/ActionItem";
+import type { ActionItemInput } from "./bindings/ActionItemInput";
+import type { Postmortem } from "./bindings/Postmortem";
+import type { PostmortemListing } from "./bindings/PostmortemListing";
+import type { PostmortemStatus } from "./bindings/PostmortemStatus";
+import type { PostmortemVersion } from "./bindings/PostmortemVersion";
+import type { SaveOutcome } from "./bindings/SaveOutcome";
+import type { Hint } from "./bindings/Hint";
+import type { Stats } from "./bindings/Stats";
+import type { Template } from "./bindings/Template";
 import type { EscalationOutlook } from "./bindings/EscalationOutlook";
 import type { Account } from "./bindings/Account";
 import type { Action } from "./bindings/Action";
@@ -87,6 +97,43 @@ export const api = {
   listOutbox: () => invoke<OutboxEntry[]>("list_outbox"),
   /** Null when the incident's provider has no escalation policy in the cache. */
   incidentEscalation: (id: Id) => invoke<EscalationOutlook | null>("incident_escalation", { id }),
+
+  // --- Postmortems and trends. ---
+  /** Prefilled from the cache; a null template means the one for the incidents' severity. */
+  startPostmortem: (incidents: Id[], template: string | null) =>
+    invoke<Postmortem>("start_postmortem", { incidents, template }),
+  listPostmortems: () => invoke<PostmortemListing[]>("list_postmortems"),
+  getPostmortem: (id: Id) => invoke<Postmortem>("get_postmortem", { id }),
+  /** Autosave; rejects with code `conflict` when another window saved since `expectedRevision`. */
+  savePostmortem: (id: Id, body: string, expectedRevision: number) =>
+    invoke<SaveOutcome>("save_postmortem", { id, body, expectedRevision }),
+  renamePostmortem: (id: Id, title: string, expectedRevision: number) =>
+    invoke<SaveOutcome>("rename_postmortem", { id, title, expectedRevision }),
+  keepPostmortemVersion: (id: Id) => invoke<PostmortemVersion>("keep_postmortem_version", { id }),
+  postmortemVersions: (id: Id) => invoke<PostmortemVersion[]>("postmortem_versions", { id }),
+  restorePostmortemVersion: (id: Id, version: Id, expectedRevision: number) =>
+    invoke<SaveOutcome>("restore_postmortem_version", { id, version, expectedRevision }),
+  setPostmortemStatus: (id: Id, status: PostmortemStatus) =>
+    invoke<Postmortem>("set_postmortem_status", { id, status }),
+  listActionItems: (id: Id) => invoke<ActionItem[]>("list_action_items", { id }),
+  addActionItem: (id: Id, input: ActionItemInput) =>
+    invoke<ActionItem>("add_action_item", { id, input }),
+  editActionItem: (item: Id, input: ActionItemInput) =>
+    invoke<ActionItem>("edit_action_item", { item, input }),
+  removeActionItem: (item: Id) => invoke<null>("remove_action_item", { item }),
+  postmortemHints: (id: Id) => invoke<Hint[]>("postmortem_hints", { id }),
+  dismissPostmortemHint: (id: Id, fingerprint: string) =>
+    invoke<null>("dismiss_postmortem_hint", { id, fingerprint }),
+  exportPostmortem: (id: Id, format: "md" | "html") =>
+    invoke<string>("export_postmortem", { id, format }),
+  /** Writes into the Downloads folder; resolves to the file's path. */
+  savePostmortemExport: (id: Id, format: "md" | "html") =>
+    invoke<string>("save_postmortem_export", { id, format }),
+  /** Queues the summary as a note on each incident: `[incident, outbox entry or null]` each. */
+  publishPostmortem: (id: Id) => invoke<[Id, Id | null][]>("publish_postmortem", { id }),
+  listPostmortemTemplates: () => invoke<Template[]>("list_postmortem_templates"),
+  /** Over the incidents of the last `sinceDays` days; all of the cache when null. */
+  postmortemStats: (sinceDays: number | null) => invoke<Stats>("postmortem_stats", { sinceDays }),
   /** The new token goes to the OS keychain; it is never read back. */
   replaceToken: (accountId: Id, token: string) =>
     invoke<Account>("replace_token", { accountId, token }),

@@ -19,7 +19,15 @@ import { CockpitView } from "./Cockpit";
 
 type Tab = "respond" | "command";
 
-export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => void }) {
+export function IncidentDetailView({
+  id,
+  onClose,
+  onOpenPostmortem,
+}: {
+  id: Id;
+  onClose: () => void;
+  onOpenPostmortem?: (id: Id) => void;
+}) {
   const detail = useQuery({ queryKey: ["incident", id], queryFn: () => api.getIncident(id) });
   const [tab, setTab] = useState<Tab>("respond");
 
@@ -56,6 +64,7 @@ export function IncidentDetailView({ id, onClose }: { id: Id; onClose: () => voi
           <Actions incident={incident} />
           <Facts incident={incident} />
           <Escalation incident={incident} />
+          {onOpenPostmortem && <StartPostmortem incident={incident} onOpen={onOpenPostmortem} />}
           <CommunicateSection incident={incident} />
           <Timeline entries={timeline} />
         </>
@@ -332,6 +341,31 @@ function Facts({ incident }: { incident: Incident }) {
       <dt>At the provider</dt>
       <dd>{incident.html_url ? <CopyText text={incident.html_url} /> : "—"}</dd>
     </dl>
+  );
+}
+
+/** Starts a postmortem prefilled from this incident, and opens it. */
+function StartPostmortem({ incident, onOpen }: { incident: Incident; onOpen: (id: Id) => void }) {
+  const queryClient = useQueryClient();
+  const start = useMutation({
+    mutationFn: () => api.startPostmortem([incident.id], null),
+    onSuccess: (pm) => {
+      void queryClient.invalidateQueries({ queryKey: ["postmortems"] });
+      onOpen(pm.id);
+    },
+  });
+  return (
+    <div className="actions">
+      <button
+        type="button"
+        onClick={() => start.mutate()}
+        disabled={start.isPending}
+        data-testid="start-postmortem"
+      >
+        Start postmortem
+      </button>
+      {start.isError && <ErrorBox error={start.error} title="Could not start the postmortem" />}
+    </div>
   );
 }
 

@@ -15,9 +15,10 @@ import { LocalActions, Welcome } from "./Welcome";
 interface Props {
   selected: Id | null;
   onSelect: (id: Id | null) => void;
+  onOpenPostmortem: (id: Id) => void;
 }
 
-export function Incidents({ selected, onSelect }: Props) {
+export function Incidents({ selected, onSelect, onOpenPostmortem }: Props) {
   const [filter, dispatch] = useReducer(filterReducer, initialFilter);
   const incidents = useQuery({
     queryKey: ["incidents", filter],
@@ -60,7 +61,12 @@ export function Incidents({ selected, onSelect }: Props) {
         {selected === null ? (
           <p className="hint">Select an incident to see its timeline.</p>
         ) : (
-          <IncidentDetailView key={selected} id={selected} onClose={() => onSelect(null)} />
+          <IncidentDetailView
+            key={selected}
+            id={selected}
+            onClose={() => onSelect(null)}
+            onOpenPostmortem={onOpenPostmortem}
+          />
         )}
       </section>
     </div>

@@ -5,6 +5,19 @@ import { useDeferredValue, useEffect, useRef, useState } from "react";
 
 import { renderMarkdown } from "../markdown";
 
+/** The app's look inside the editor's shadow root, where the page's stylesheet cannot reach. */
+const EDITOR_THEME = EditorView.theme({
+  "&": {
+    height: "100%",
+    minHeight: "320px",
+    border: "1px solid #dfe3e8",
+    borderRadius: "4px",
+    backgroundColor: "#ffffff",
+    fontSize: "14px",
+  },
+  ".cm-scroller": { fontFamily: "ui-monospace, monospace" },
+});
+
 export function MarkdownEditor({
   initial,
   onChange,
@@ -27,10 +40,18 @@ export function MarkdownEditor({
   useEffect(() => {
     if (!host.current) return;
 
+    // CodeMirror styles itself at run time. In the document that would be a <style> element,
+    // which the window's CSP (style-src 'self') rightly refuses; inside a shadow root it uses
+    // a constructed stylesheet instead, so the CSP stays strict and the editor is styled.
+    const shadow = host.current.shadowRoot ?? host.current.attachShadow({ mode: "open" });
+    const parent = document.createElement("div");
+    shadow.replaceChildren(parent);
     const view = new EditorView({
       doc: initial,
-      parent: host.current,
+      root: shadow,
+      parent,
       extensions: [
+        EDITOR_THEME,
         basicSetup,
         markdown(),
         EditorView.lineWrapping,
@@ -50,7 +71,7 @@ export function MarkdownEditor({
 
   return (
     <div className="md-editor">
-      <div className="md-source" ref={host} />
+      <div className="md-source" ref={host} data-testid="md-source" />
       <div className="md-preview" data-testid="md-preview" aria-label={`${label} preview`}>
         {renderMarkdown(preview)}
       </div>
