@@ -10,6 +10,7 @@ pub mod logs;
 pub mod model;
 pub mod outbox;
 pub mod paging;
+pub mod paging_policy;
 pub mod provider;
 pub mod secrets;
 pub mod store;

@@ -12,6 +12,7 @@ mod comms;
 mod directory;
 mod migrations;
 pub mod outbox;
+mod paging;
 mod queries;
 mod timers;
 
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 pub use accounts::{NewAccount, SyncPosition};
 pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
+pub use paging::{ClaimedPage, SelfAlarm};
 pub use queries::Directory;
 
 /// The file name of the database inside the data directory.
