@@ -56,6 +56,10 @@ const COMMANDS: &[&str] = &[
     "statuspage_preview",
     "statuspage_publish",
     "outbox_entry",
+    // The paging policy (paging_commands.rs).
+    "get_paging_policy",
+    "set_paging_policy",
+    "snooze_page",
 ];
 
 fn main() {

@@ -272,15 +272,26 @@ impl Window {
     }
 }
 
+/// The longest interval between repeats: a day.
+pub const MAX_REPEAT_SECS: u64 = 24 * 3600;
+
+/// The longest self-alarm threshold: a week; longer is the same as off, said plainly.
+pub const MAX_SELF_ALARM_SECS: u64 = 7 * 24 * 3600;
+
 /// Checks a policy before it is saved, so a typo is an error now, not a silent pager later.
 pub fn validate(policy: &PagingPolicy) -> Result<()> {
     if let Some(quiet) = &policy.quiet_hours {
         Window::parse(quiet)?;
     }
-    if policy.repeat.every_secs == 0 {
-        return Err(Error::Invalid(
-            "repeat.every_secs must be at least 1".into(),
-        ));
+    if !(1..=MAX_REPEAT_SECS).contains(&policy.repeat.every_secs) {
+        return Err(Error::Invalid(format!(
+            "repeat.every_secs must be 1 to {MAX_REPEAT_SECS}"
+        )));
+    }
+    if policy.self_alarm_after_secs > MAX_SELF_ALARM_SECS {
+        return Err(Error::Invalid(format!(
+            "self_alarm_after_secs must be at most {MAX_SELF_ALARM_SECS} (0 turns it off)"
+        )));
     }
     for sound in [&policy.sound_high, &policy.sound_low]
         .into_iter()
@@ -574,6 +585,18 @@ mod tests {
                     every_secs: 0,
                     max: None,
                 },
+                ..Default::default()
+            },
+            PagingPolicy {
+                repeat: Repeat {
+                    enabled: true,
+                    every_secs: u64::MAX,
+                    max: None,
+                },
+                ..Default::default()
+            },
+            PagingPolicy {
+                self_alarm_after_secs: u64::MAX,
                 ..Default::default()
             },
         ];

@@ -69,7 +69,7 @@ impl Store {
             let incident = incident_in(&tx, id)?;
             let policy = policy_in(&tx, incident.account_id)?;
             let on_call = on_call_in(&tx, incident.account_id, now)?;
-            let reason = reason_in(&tx, id, &key)?;
+            let reason = reason_in(&tx, &incident, &key)?;
             let decision = paging_policy::decide(&policy, &incident, reason, now, on_call);
             let outcome = match &decision {
                 Decision::Notify(_) => None,
@@ -227,7 +227,7 @@ impl Store {
             if s.failing && s.alarm_raised.is_none() {
                 let policy = policy_in(&tx, s.account_id)?;
                 let threshold = policy.self_alarm_after_secs;
-                let long = (now - s.since).num_seconds() >= threshold as i64;
+                let long = (now - s.since).num_seconds() >= threshold.min(MAX_SECS) as i64;
                 if threshold == 0 || !long || !on_call_in(&tx, s.account_id, now)? {
                     continue;
                 }
@@ -312,18 +312,20 @@ pub(super) fn on_call_in(conn: &Connection, account_id: Id, now: DateTime<Utc>) 
 /// Why the incident's current assignment pages me. The ledger keys a page by assignment (a
 /// PagerDuty assignment names its time), so an earlier page row under another key means the
 /// incident came back to me; the latest escalate or assign entry on its timeline says how.
-fn reason_in(conn: &Connection, incident_id: Id, key: &str) -> Result<PageReason> {
+/// An entry stamped with the trigger itself is the first assignment, not a change of hands.
+fn reason_in(conn: &Connection, incident: &Incident, key: &str) -> Result<PageReason> {
     let earlier: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM pages WHERE incident_id = ?1 AND page_key != ?2)",
-        params![incident_id, key],
+        params![incident.id, key],
         |r| r.get(0),
     )?;
+    let after_trigger = ts(incident.created_at + TRIGGER_SLACK);
     let latest: Option<String> = conn
         .query_row(
             "SELECT kind FROM log_entries
-             WHERE incident_id = ?1 AND kind IN ('escalate', 'assign', 'reassign')
+             WHERE incident_id = ?1 AND kind IN ('escalate', 'assign', 'reassign') AND at > ?2
              ORDER BY at DESC, id DESC LIMIT 1",
-            [incident_id],
+            params![incident.id, after_trigger],
             |r| r.get(0),
         )
         .optional()?;
@@ -333,6 +335,13 @@ fn reason_in(conn: &Connection, incident_id: Id, key: &str) -> Result<PageReason
         (None, false) => PageReason::New,
     })
 }
+
+/// Entries this close to the trigger belong to it (the first assignment of a new incident).
+const TRIGGER_SLACK: chrono::Duration = chrono::Duration::seconds(1);
+
+/// Bounds a policy's seconds before they become a `chrono::Duration`, which panics beyond
+/// its range; `validate` refuses such values, this guards a hand-edited database.
+const MAX_SECS: u64 = 365 * 24 * 3600;
 
 /// A shown page that may be due for a repeat.
 struct RepeatCandidate {
@@ -374,7 +383,7 @@ fn repeat_due(
     now: DateTime<Utc>,
 ) -> bool {
     let repeat = &policy.repeat;
-    let every = chrono::Duration::seconds(repeat.every_secs.min(i64::MAX as u64) as i64);
+    let every = chrono::Duration::seconds(repeat.every_secs.min(MAX_SECS) as i64);
     let under_cap = repeat.max.is_none_or(|max| c.repeats < max);
     // Quiet hours hold low urgency; a repeat of a low page is no more urgent than the page.
     let quiet = incident.urgency == Urgency::Low && paging_policy::is_quiet(policy, now);
@@ -548,6 +557,12 @@ mod tests {
     #[test]
     fn a_page_that_comes_back_says_escalated_or_reassigned() {
         let (_dir, store, id) = store_with_drill();
+        // The first assignment, logged with the trigger, is not a reassignment.
+        set(
+            &store,
+            "INSERT INTO log_entries (incident_id, provider_id, kind, at, summary)
+             SELECT id, 'A0', 'assign', created_at, 'Assigned' FROM incidents",
+        );
         let first = store.claim_pages_at(Utc::now()).unwrap();
         assert_eq!(first[0].notice.reason, PageReason::New);
         store.mark_page_shown(id).unwrap();
