@@ -531,4 +531,49 @@ mod tests {
         assert_eq!(shown.len(), STORM_THRESHOLD + 1);
         assert_eq!(shown.last().unwrap().len(), 10);
     }
+
+    #[test]
+    fn the_held_summary_is_bounded_and_safe() {
+        let mut many: Vec<_> = (1..=9).map(|i| incident(i, "disk")).collect();
+        many[0].title = "<b>evil</b>\nForged line\u{202e}".into();
+        let (title, body) = held_text(&many);
+        assert_eq!(title, "Quiet hours are over: 9 pages were held");
+        assert!(body.starts_with("&lt;b&gt;evil&lt;/b&gt; Forged line\u{fffd} (triggered)"));
+        assert_eq!(body.lines().count(), SUMMARY_LINES + 1, "{body}");
+        assert!(body.ends_with("…and 4 more"), "{body}");
+        let (one, _) = held_text(&many[..1]);
+        assert_eq!(one, "Quiet hours are over: 1 page was held");
+    }
+
+    #[test]
+    fn a_page_says_why_it_came_and_which_repeat_it_is() {
+        let mut pages = as_new_pages(&[incident(1, "x")]);
+        assert_eq!(page_title(&pages[0]), "High urgency: you are paged");
+        pages[0].notice.reason = PageReason::Escalated;
+        assert_eq!(page_title(&pages[0]), "High urgency: Escalated to you");
+        pages[0].notice.reason = PageReason::Reassigned;
+        pages[0].repeat = 2;
+        assert_eq!(
+            page_title(&pages[0]),
+            "High urgency: Reassigned to you (reminder 2, not acknowledged)"
+        );
+    }
+
+    #[test]
+    fn the_self_alarm_names_the_account_safely() {
+        let alarm = SelfAlarm {
+            account_id: 1,
+            account_name: "<prod>\n".into(),
+            since: chrono::DateTime::UNIX_EPOCH,
+            recovered: false,
+        };
+        let (title, body) = self_alarm_text(&alarm);
+        assert_eq!(title, "Pages from &lt;prod&gt;  may be missed");
+        assert!(body.contains("since 1970-01-01 00:00 UTC"), "{body}");
+        let (title, _) = self_alarm_text(&SelfAlarm {
+            recovered: true,
+            ..alarm
+        });
+        assert!(title.starts_with("Tocsin syncs"), "{title}");
+    }
 }
