@@ -95,15 +95,21 @@ fn describe(p: &PagingPolicy) -> Vec<String> {
         None => "all".to_string(),
         Some(list) => list.iter().map(|s| clean(s)).collect::<Vec<_>>().join(", "),
     };
+    // Checked on save, but a hand-edited database is still provider-free text to print.
     let quiet = match &p.quiet_hours {
         None => "off".to_string(),
-        Some(q) if q.days.is_empty() => format!("{}–{} {}, every day", q.start, q.end, q.time_zone),
+        Some(q) if q.days.is_empty() => format!(
+            "{}–{} {}, every day",
+            clean(&q.start),
+            clean(&q.end),
+            clean(&q.time_zone)
+        ),
         Some(q) => format!(
             "{}–{} {}, days {:?} (Monday = 1)",
             q.start, q.end, q.time_zone, q.days
         ),
     };
-    let sound = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+    let sound = |s: &Option<String>| s.as_deref().map_or_else(|| "none".into(), clean);
     let repeat = match (&p.repeat, p.repeat.max) {
         (r, _) if !r.enabled => "off".to_string(),
         (r, Some(max)) => format!(

@@ -231,18 +231,21 @@ impl Store {
                 if threshold == 0 || !long || !on_call_in(&tx, s.account_id, now)? {
                     continue;
                 }
-                tx.execute(
-                    "INSERT INTO sync_alarms (account_id, raised_at) VALUES (?1, ?2)",
+                // Another process may have raised it since the read: then it is theirs.
+                let won = tx.execute(
+                    "INSERT OR IGNORE INTO sync_alarms (account_id, raised_at) VALUES (?1, ?2)",
                     params![s.account_id, ts(now)],
                 )?;
-                alarms.push(s.alarm(false));
+                if won == 1 {
+                    alarms.push(s.alarm(false));
+                }
             } else if !s.failing && s.alarm_raised.is_some() {
-                tx.execute(
+                let won = tx.execute(
                     "DELETE FROM sync_alarms WHERE account_id = ?1",
                     [s.account_id],
                 )?;
                 // An alarm never shown needs no all-clear.
-                if s.alarm_shown {
+                if won == 1 && s.alarm_shown {
                     alarms.push(s.alarm(true));
                 }
             }
