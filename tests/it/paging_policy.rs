@@ -111,6 +111,42 @@ fn quiet_hours_hold_low_urgency_high_breaks_through_and_the_summary_comes_once()
 }
 
 #[test]
+fn a_held_page_survives_kill_9_and_the_next_watcher_summarises_it_once() {
+    let bus = NotificationBus::start();
+    let (_rt, fake) = fake(&[("Cert expires in 20 days", "low")]);
+    let cli = Cli::with_pagerduty(&fake.url(), "tok");
+    let always = r#"quiet_hours={"start":"00:00","end":"00:00","time_zone":"UTC"}"#;
+    cli.ok(&["paging", "set", "--account", "pd", always]);
+
+    let (watcher, _lines) = watch(&cli, &bus);
+    let db = crate::support::open_db(&cli.db_path());
+    wait_for(Duration::from_secs(15), "the held page", || {
+        let held: i64 = db
+            .query_row(
+                "SELECT count(*) FROM pages WHERE outcome = 'held'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (held == 1).then_some(())
+    });
+    // `Guard` kills with SIGKILL: no clean shutdown.
+    drop(watcher);
+    assert!(bus.notify_calls().is_empty(), "{:?}", bus.notify_calls());
+
+    cli.ok(&["paging", "set", "--account", "pd", "quiet_hours=null"]);
+    let (_watcher, _lines) = watch(&cli, &bus);
+    let summary = wait_calls(&bus, "Quiet hours are over: 1 page was held", 1);
+    assert!(
+        summary[0].contains("Cert expires in 20 days"),
+        "{}",
+        summary[0]
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(bus.notify_calls().len(), 1, "{:?}", bus.notify_calls());
+}
+
+#[test]
 fn a_page_repeats_until_acknowledged() {
     let bus = NotificationBus::start();
     let cli = Cli::new();
