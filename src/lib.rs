@@ -13,6 +13,7 @@ pub mod model;
 pub mod outbox;
 pub mod paging;
 pub mod postmortem;
+pub mod paging_policy;
 pub mod provider;
 pub mod secrets;
 pub mod store;

@@ -1,14 +1,16 @@
 //! Paging: turning newly claimed pages into native notifications, once each.
 //!
-//! The store's ledger decides what is a new page (see `Store::claim_pages`); this module
-//! decides how it is shown. Many pages in one pass become one summary, not a storm of
-//! notifications.
+//! The store's ledger decides what is a new page and the paging policy what it becomes (see
+//! `Store::claim_pages_at` and `crate::paging_policy`); this module decides how it is shown.
+//! Many pages in one pass become one summary, not a storm of notifications.
 
 use std::sync::{Arc, Mutex};
 
 use crate::cockpit::{Timer, TimerKind};
 use crate::error::{Error, Result};
-use crate::model::{Id, Incident, OutboxEntry, Write};
+use crate::model::{Id, Incident, OutboxEntry, Urgency, Write};
+use crate::paging_policy::PageReason;
+use crate::store::{ClaimedPage, SelfAlarm};
 
 /// More new pages than this in one pass are shown as a single summary.
 pub const STORM_THRESHOLD: usize = 3;
@@ -20,14 +22,27 @@ pub enum PageAction {
     Open(Id),
     /// Acknowledge the incident (written back through the outbox, next issue).
     Acknowledge(Id),
+    /// Stop repeating this page for [`SNOOZE_FROM_NOTIFICATION`] (a local mute).
+    Snooze(Id),
 }
+
+/// How long the Snooze action on a notification mutes a page's repeats.
+pub const SNOOZE_FROM_NOTIFICATION: chrono::Duration = chrono::Duration::minutes(15);
 
 /// How a page reaches the person. The desktop implementation talks to the OS; tests record.
 pub trait Notifier: Send + Sync {
     /// One page about one incident.
     fn page(&self, incident: &Incident) -> Result<()>;
+    /// One page shown the way the policy asks (sound, urgency hint, why, repeat number).
+    fn notify(&self, page: &ClaimedPage) -> Result<()> {
+        self.page(&page.incident)
+    }
     /// One notification summarising several pages.
     fn storm(&self, incidents: &[Incident]) -> Result<()>;
+    /// One notification listing the low-urgency pages held during quiet hours.
+    fn held(&self, incidents: &[Incident]) -> Result<()>;
+    /// Tocsin paging about itself: an account's pages may be missed, or sync works again.
+    fn self_alarm(&self, alarm: &SelfAlarm) -> Result<()>;
     /// A cockpit timer that came due: a delegated task or the next stakeholder update.
     fn reminder(&self, timer: &Timer) -> Result<()>;
     /// An action the provider refused (the incident was resolved elsewhere, say): the person
@@ -37,32 +52,41 @@ pub trait Notifier: Send + Sync {
 
 /// Shows the claimed pages; returns the ids whose notification could not be shown, so the
 /// caller can give their claims back for the next pass.
-pub fn raise(notifier: &dyn Notifier, pages: &[Incident]) -> Vec<Id> {
-    let result = match pages.len() {
-        0 => return Vec::new(),
-        n if n > STORM_THRESHOLD => notifier.storm(pages),
-        _ => {
-            let failed: Vec<Id> = pages
-                .iter()
-                .filter(|i| notifier.page(i).is_err())
-                .map(|i| i.id)
-                .collect();
-            return failed;
-        }
+pub fn raise(notifier: &dyn Notifier, pages: &[ClaimedPage]) -> Vec<Id> {
+    let one_each = |pages: &[ClaimedPage]| -> Vec<Id> {
+        pages
+            .iter()
+            .filter(|p| notifier.notify(p).is_err())
+            .map(|p| p.incident.id)
+            .collect()
     };
-    match result {
+    if pages.len() <= STORM_THRESHOLD {
+        return one_each(pages);
+    }
+
+    let incidents: Vec<Incident> = pages.iter().map(|p| p.incident.clone()).collect();
+    match notifier.storm(&incidents) {
         Ok(()) => Vec::new(),
         Err(e) => {
             // One page the server refuses must not silence the others: fall back to one
             // notification each, so at most the refused ones are retried.
             tracing::warn!(error = %e, count = pages.len(), "summary notification failed");
-            pages
-                .iter()
-                .filter(|i| notifier.page(i).is_err())
-                .map(|i| i.id)
-                .collect()
+            one_each(pages)
         }
     }
+}
+
+/// Wraps bare incidents as first notifications with the default policy's look.
+pub fn as_new_pages(incidents: &[Incident]) -> Vec<ClaimedPage> {
+    let policy = crate::paging_policy::PagingPolicy::default();
+    incidents
+        .iter()
+        .map(|i| ClaimedPage {
+            incident: i.clone(),
+            notice: crate::paging_policy::notice(&policy, i.urgency, PageReason::New),
+            repeat: 0,
+        })
+        .collect()
 }
 
 /// The notification's title line.
@@ -74,6 +98,66 @@ pub fn title(incident: &Incident) -> String {
     };
     format!("{drill}{urgency}: you are paged")
 }
+
+/// The title of a page shown under a policy: why it reaches me, and which repeat it is.
+pub fn page_title(page: &ClaimedPage) -> String {
+    let base = title(&page.incident);
+    let base = match page.notice.reason {
+        PageReason::New => base,
+        PageReason::Escalated => base.replace("you are paged", "Escalated to you"),
+        PageReason::Reassigned => base.replace("you are paged", "Reassigned to you"),
+    };
+    match page.repeat {
+        0 => base,
+        n => format!("{base} (reminder {n}, not acknowledged)"),
+    }
+}
+
+/// The summary of pages held during quiet hours: a title and a bounded, safe body.
+pub fn held_text(incidents: &[Incident]) -> (String, String) {
+    let title = match incidents.len() {
+        1 => "Quiet hours are over: 1 page was held".to_string(),
+        n => format!("Quiet hours are over: {n} pages were held"),
+    };
+    let lines: Vec<String> = incidents
+        .iter()
+        .take(SUMMARY_LINES)
+        .map(|i| {
+            let status = i.status.as_str();
+            let line = one_line(&i.title, MAX_FIELD_CHARS);
+            let account = one_line(&i.account_name, MAX_FIELD_CHARS);
+            format!("{line} ({status}) · {account}")
+        })
+        .collect();
+    let more = incidents.len().saturating_sub(SUMMARY_LINES);
+    let tail = if more > 0 {
+        format!("\n…and {more} more")
+    } else {
+        String::new()
+    };
+    (title, escape_markup(&format!("{}{tail}", lines.join("\n"))))
+}
+
+/// The self-alarm's title and body.
+pub fn self_alarm_text(alarm: &SelfAlarm) -> (String, String) {
+    let account = one_line(&alarm.account_name, MAX_FIELD_CHARS);
+    let since = alarm.since.format("%Y-%m-%d %H:%M UTC");
+    if alarm.recovered {
+        let title = format!("Tocsin syncs {account} again");
+        let body =
+            format!("Pages from {account} reach you again. Check what happened since {since}.");
+        return (escape_markup(&title), escape_markup(&body));
+    }
+    let title = format!("Pages from {account} may be missed");
+    let body = format!(
+        "You are on call, and Tocsin has not synced {account} since {since}. \
+         Check your connection or the account's health."
+    );
+    (escape_markup(&title), escape_markup(&body))
+}
+
+/// How many incidents a summary lists by name.
+const SUMMARY_LINES: usize = 5;
 
 /// The notification's body: the incident as plain text. Each provider field is made one
 /// visible line of bounded length (so a title cannot forge extra lines, reverse itself with
@@ -168,48 +252,55 @@ pub struct DesktopNotifier {
     on_action: Arc<dyn Fn(PageAction) + Send + Sync>,
 }
 
+/// What one notification offers and how loudly.
+#[derive(Default)]
+struct Look<'a> {
+    /// The incident it is about; Open is offered when there is one.
+    incident: Option<Id>,
+    critical: bool,
+    /// Offer Acknowledge (pages do; reminders do not).
+    ack: bool,
+    /// Offer Snooze (pages that repeat do).
+    snooze: bool,
+    sound: Option<&'a str>,
+}
+
 impl DesktopNotifier {
     pub fn new(on_action: Arc<dyn Fn(PageAction) + Send + Sync>) -> DesktopNotifier {
         DesktopNotifier { on_action }
     }
 
-    fn show(&self, summary: &str, body: &str, incident: Option<Id>, urgent: bool) -> Result<()> {
-        self.show_with(summary, body, incident, urgent, true)
-    }
-
-    /// `ack` offers Acknowledge next to Open (pages do; reminders do not).
-    fn show_with(
-        &self,
-        summary: &str,
-        body: &str,
-        incident: Option<Id>,
-        urgent: bool,
-        ack: bool,
-    ) -> Result<()> {
+    fn show(&self, summary: &str, body: &str, look: Look<'_>) -> Result<()> {
         let mut n = notify_rust::Notification::new();
         n.appname("Tocsin")
             .summary(summary)
             .body(body)
             .icon("dialog-warning");
-        if incident.is_some() {
+        if look.incident.is_some() {
             n.action("default", "Open").action("open", "Open");
-            if ack {
+            if look.ack {
                 n.action("acknowledge", "Acknowledge");
+            }
+            if look.snooze {
+                n.action("snooze", "Snooze 15 min");
             }
         }
         #[cfg(all(unix, not(target_os = "macos")))]
         {
-            let urgency = if urgent {
+            let urgency = if look.critical {
                 notify_rust::Urgency::Critical
             } else {
                 notify_rust::Urgency::Normal
             };
             n.urgency(urgency);
         }
+        if let Some(sound) = look.sound {
+            n.sound_name(sound);
+        }
         let handle = n
             .show()
             .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
-        self.listen(handle, incident);
+        self.listen(handle, look.incident);
         Ok(())
     }
 
@@ -222,6 +313,7 @@ impl DesktopNotifier {
             handle.wait_for_action(|action| match action {
                 "default" | "open" => on_action(PageAction::Open(id)),
                 "acknowledge" => on_action(PageAction::Acknowledge(id)),
+                "snooze" => on_action(PageAction::Snooze(id)),
                 _ => {}
             });
         });
@@ -237,8 +329,18 @@ impl DesktopNotifier {
 
 impl Notifier for DesktopNotifier {
     fn page(&self, incident: &Incident) -> Result<()> {
-        let urgent = incident.urgency == crate::model::Urgency::High;
-        self.show(&title(incident), &body(incident), Some(incident.id), urgent)
+        self.notify(&as_new_pages(std::slice::from_ref(incident))[0])
+    }
+
+    fn notify(&self, page: &ClaimedPage) -> Result<()> {
+        let look = Look {
+            incident: Some(page.incident.id),
+            critical: page.notice.critical,
+            ack: true,
+            snooze: page.notice.repeat.is_some(),
+            sound: page.notice.sound.as_deref(),
+        };
+        self.show(&page_title(page), &body(&page.incident), look)
     }
 
     fn storm(&self, incidents: &[Incident]) -> Result<()> {
@@ -250,25 +352,46 @@ impl Notifier for DesktopNotifier {
         } else {
             String::new()
         };
-        let urgent = incidents
-            .iter()
-            .any(|i| i.urgency == crate::model::Urgency::High);
-        self.show(
-            &summary,
-            &format!("{}{tail}", lines.join("\n")),
-            None,
-            urgent,
-        )
+        let critical = incidents.iter().any(|i| i.urgency == Urgency::High);
+        let look = Look {
+            critical,
+            ..Look::default()
+        };
+        self.show(&summary, &format!("{}{tail}", lines.join("\n")), look)
+    }
+
+    fn held(&self, incidents: &[Incident]) -> Result<()> {
+        let (title, body) = held_text(incidents);
+        self.show(&title, &body, Look::default())
+    }
+
+    fn self_alarm(&self, alarm: &SelfAlarm) -> Result<()> {
+        let (title, body) = self_alarm_text(alarm);
+        let look = Look {
+            critical: !alarm.recovered,
+            ..Look::default()
+        };
+        self.show(&title, &body, look)
     }
 
     fn reminder(&self, timer: &Timer) -> Result<()> {
         let (title, body) = reminder_text(timer);
-        self.show_with(&title, &body, Some(timer.incident_id), true, false)
+        let look = Look {
+            incident: Some(timer.incident_id),
+            critical: true,
+            ..Look::default()
+        };
+        self.show(&title, &body, look)
     }
 
     fn refused(&self, entry: &OutboxEntry) -> Result<()> {
         let (title, body) = refused_text(entry);
-        self.show_with(&title, &body, entry.incident_id, true, false)
+        let look = Look {
+            incident: entry.incident_id,
+            critical: true,
+            ..Look::default()
+        };
+        self.show(&title, &body, look)
     }
 }
 
@@ -280,9 +403,36 @@ pub struct RecordingNotifier {
     pub reminders: Mutex<Vec<Id>>,
     /// Ids of the refused outbox entries it was asked to tell about.
     pub refusals: Mutex<Vec<Id>>,
+    /// Each page shown with its title (why, repeat) and sound.
+    pub notices: Mutex<Vec<(Id, String, Option<String>)>>,
+    /// Each held-pages summary, as the incident ids it listed.
+    pub held: Mutex<Vec<Vec<Id>>>,
+    /// Each self-alarm: the account and whether it told of a recovery.
+    pub self_alarms: Mutex<Vec<(Id, bool)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Notifier for RecordingNotifier {
+    fn notify(&self, page: &ClaimedPage) -> Result<()> {
+        let id = page.incident.id;
+        let sound = page.notice.sound.clone();
+        lock(&self.notices).push((id, page_title(page), sound));
+        self.page(&page.incident)
+    }
+
+    fn held(&self, incidents: &[Incident]) -> Result<()> {
+        lock(&self.held).push(incidents.iter().map(|i| i.id).collect());
+        Ok(())
+    }
+
+    fn self_alarm(&self, alarm: &SelfAlarm) -> Result<()> {
+        lock(&self.self_alarms).push((alarm.account_id, alarm.recovered));
+        Ok(())
+    }
+
     fn page(&self, incident: &Incident) -> Result<()> {
         self.shown
             .lock()
@@ -374,11 +524,56 @@ mod tests {
         let few: Vec<_> = (1..=STORM_THRESHOLD as Id)
             .map(|i| incident(i, "x"))
             .collect();
-        assert!(raise(&n, &few).is_empty());
+        assert!(raise(&n, &as_new_pages(&few)).is_empty());
         let many: Vec<_> = (1..=10).map(|i| incident(i, "x")).collect();
-        assert!(raise(&n, &many).is_empty());
+        assert!(raise(&n, &as_new_pages(&many)).is_empty());
         let shown = n.shown.lock().unwrap();
         assert_eq!(shown.len(), STORM_THRESHOLD + 1);
         assert_eq!(shown.last().unwrap().len(), 10);
+    }
+
+    #[test]
+    fn the_held_summary_is_bounded_and_safe() {
+        let mut many: Vec<_> = (1..=9).map(|i| incident(i, "disk")).collect();
+        many[0].title = "<b>evil</b>\nForged line\u{202e}".into();
+        let (title, body) = held_text(&many);
+        assert_eq!(title, "Quiet hours are over: 9 pages were held");
+        assert!(body.starts_with("&lt;b&gt;evil&lt;/b&gt; Forged line\u{fffd} (triggered)"));
+        assert_eq!(body.lines().count(), SUMMARY_LINES + 1, "{body}");
+        assert!(body.ends_with("…and 4 more"), "{body}");
+        let (one, _) = held_text(&many[..1]);
+        assert_eq!(one, "Quiet hours are over: 1 page was held");
+    }
+
+    #[test]
+    fn a_page_says_why_it_came_and_which_repeat_it_is() {
+        let mut pages = as_new_pages(&[incident(1, "x")]);
+        assert_eq!(page_title(&pages[0]), "High urgency: you are paged");
+        pages[0].notice.reason = PageReason::Escalated;
+        assert_eq!(page_title(&pages[0]), "High urgency: Escalated to you");
+        pages[0].notice.reason = PageReason::Reassigned;
+        pages[0].repeat = 2;
+        assert_eq!(
+            page_title(&pages[0]),
+            "High urgency: Reassigned to you (reminder 2, not acknowledged)"
+        );
+    }
+
+    #[test]
+    fn the_self_alarm_names_the_account_safely() {
+        let alarm = SelfAlarm {
+            account_id: 1,
+            account_name: "<prod>\n".into(),
+            since: chrono::DateTime::UNIX_EPOCH,
+            recovered: false,
+        };
+        let (title, body) = self_alarm_text(&alarm);
+        assert_eq!(title, "Pages from &lt;prod&gt;  may be missed");
+        assert!(body.contains("since 1970-01-01 00:00 UTC"), "{body}");
+        let (title, _) = self_alarm_text(&SelfAlarm {
+            recovered: true,
+            ..alarm
+        });
+        assert!(title.starts_with("Tocsin syncs"), "{title}");
     }
 }

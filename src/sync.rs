@@ -269,6 +269,7 @@ impl Engine {
             }
             self.raise_pages().await;
             self.raise_reminders().await;
+            self.raise_policy_pages().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
@@ -536,7 +537,7 @@ impl Engine {
         if !self.config.raise_pages {
             return;
         }
-        let pages = match self.tocsin.store().claim_pages() {
+        let pages = match self.tocsin.store().claim_pages_at(Utc::now()) {
             Ok(pages) if pages.is_empty() => return,
             Ok(pages) => pages,
             Err(e) => {
@@ -548,14 +549,14 @@ impl Engine {
         let shown = pages.clone();
         let failed = tokio::task::spawn_blocking(move || paging::raise(notifier.as_ref(), &shown))
             .await
-            .unwrap_or_else(|_| pages.iter().map(|i| i.id).collect());
+            .unwrap_or_else(|_| pages.iter().map(|p| p.incident.id).collect());
 
         for id in &failed {
             let _ = self.tocsin.store().release_page(*id);
         }
         let raised: Vec<Id> = pages
             .iter()
-            .map(|i| i.id)
+            .map(|p| p.incident.id)
             .filter(|id| !failed.contains(id))
             .collect();
         for id in &raised {
@@ -643,6 +644,84 @@ impl Engine {
                 .map(|(id, _)| *id)
                 .collect(),
         });
+    }
+}
+
+impl Engine {
+    /// What the paging policy adds to the engine's tick: the summary of pages held during
+    /// quiet hours once they end, repeats of unacknowledged pages, and the self-alarm.
+    pub async fn raise_policy_pages(&self) {
+        if !self.config.raise_pages {
+            return;
+        }
+        let now = Utc::now();
+        self.raise_held_summary(now).await;
+        self.raise_repeats(now).await;
+        self.raise_self_alarms(now).await;
+    }
+
+    async fn raise_held_summary(&self, now: chrono::DateTime<Utc>) {
+        let held = match self.tocsin.store().claim_held_summary(now) {
+            Ok(held) if held.is_empty() => return,
+            Ok(held) => held,
+            Err(e) => return tracing::error!(error = %e, "cannot read held pages"),
+        };
+        let ids: Vec<Id> = held.iter().map(|i| i.id).collect();
+        let notifier = self.notifier.clone();
+        let shown = tokio::task::spawn_blocking(move || notifier.held(&held).is_ok())
+            .await
+            .unwrap_or(false);
+        if !shown {
+            let _ = self.tocsin.store().release_held_summary(&ids);
+        }
+        self.report_notifier_health(usize::from(!shown));
+        tracing::info!(held = ids.len(), shown, "held pages summarised");
+    }
+
+    async fn raise_repeats(&self, now: chrono::DateTime<Utc>) {
+        let due = match self.tocsin.store().claim_repeats(now) {
+            Ok(due) if due.is_empty() => return,
+            Ok(due) => due,
+            Err(e) => return tracing::error!(error = %e, "cannot read page repeats"),
+        };
+        let notifier = self.notifier.clone();
+        // A repeat that cannot be shown is not given back: the next one comes at the next
+        // interval, and the failing notifier is reported like any page's.
+        let failed = tokio::task::spawn_blocking(move || {
+            due.iter().filter(|p| notifier.notify(p).is_err()).count()
+        })
+        .await
+        .unwrap_or(1);
+        self.report_notifier_health(failed);
+        tracing::info!(failed, "page repeats raised");
+    }
+
+    async fn raise_self_alarms(&self, now: chrono::DateTime<Utc>) {
+        let alarms = match self.tocsin.store().claim_self_alarms(now) {
+            Ok(alarms) if alarms.is_empty() => return,
+            Ok(alarms) => alarms,
+            Err(e) => return tracing::error!(error = %e, "cannot read sync alarms"),
+        };
+        let notifier = self.notifier.clone();
+        let results = tokio::task::spawn_blocking(move || {
+            alarms
+                .into_iter()
+                .map(|a| {
+                    let ok = notifier.self_alarm(&a).is_ok();
+                    (a, ok)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        for (alarm, shown) in &results {
+            tracing::warn!(account = %alarm.account_name, recovered = alarm.recovered, shown,
+                           "self-alarm");
+            if let Err(e) = self.tocsin.store().finish_self_alarm(alarm, *shown) {
+                tracing::error!(error = %e, "cannot record a self-alarm");
+            }
+        }
+        self.report_notifier_health(results.iter().filter(|(_, ok)| !ok).count());
     }
 }
 

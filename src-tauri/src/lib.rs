@@ -5,6 +5,7 @@ mod cockpit_commands;
 mod commands;
 mod comms_commands;
 mod postmortem_commands;
+mod paging_commands;
 pub mod tray;
 
 use std::ffi::OsString;
@@ -166,6 +167,9 @@ pub fn app_builder<R: Runtime>(
             postmortem_commands::reset_postmortem_template,
             postmortem_commands::postmortem_stats,
             postmortem_commands::save_postmortem_export,
+            paging_commands::get_paging_policy,
+            paging_commands::set_paging_policy,
+            paging_commands::snooze_page,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
@@ -241,9 +245,19 @@ fn desktop_notifier<R: Runtime>(app: Arc<OnceLock<AppHandle<R>>>) -> Arc<dyn Not
         match action {
             PageAction::Open(id) => open_incident(app, id),
             PageAction::Acknowledge(id) => acknowledge(app, id),
+            PageAction::Snooze(id) => snooze(app, id),
         }
     };
     Arc::new(DesktopNotifier::new(Arc::new(on_action)))
+}
+
+/// Mutes a page's repeats from its notification (local only; the provider is not told).
+fn snooze<R: Runtime>(app: &AppHandle<R>, id: Id) {
+    let tocsin = app.state::<Arc<Tocsin>>();
+    let minutes = tocsin::paging::SNOOZE_FROM_NOTIFICATION.num_minutes();
+    if let Err(err) = tocsin.snooze_page(id, minutes) {
+        tracing::warn!(incident = id, %err, "cannot snooze a page");
+    }
 }
 
 /// Acknowledges from the notification, through the same path as the window (the outbox for

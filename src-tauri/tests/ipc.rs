@@ -706,3 +706,58 @@ fn a_postmortem_is_drafted_autosaved_reviewed_and_exported_from_the_window() {
     let stats = invoke(&window, "postmortem_stats", json!({ "sinceDays": null })).unwrap();
     assert_eq!(stats["incidents"], 1);
 }
+
+#[test]
+fn the_paging_policy_is_read_saved_checked_and_a_page_snoozed() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let drill = invoke(&window, "start_drill", json!({})).unwrap();
+    let account = drill["account_id"].clone();
+
+    let mut policy = invoke(
+        &window,
+        "get_paging_policy",
+        json!({ "accountId": account }),
+    )
+    .unwrap();
+    assert_eq!(policy["notify_low"], true, "defaults: {policy}");
+    policy["quiet_hours"] = json!({"start": "22:00", "end": "07:00", "time_zone": "Europe/Paris"});
+    invoke(
+        &window,
+        "set_paging_policy",
+        json!({ "accountId": account, "policy": policy }),
+    )
+    .unwrap();
+    let saved = invoke(
+        &window,
+        "get_paging_policy",
+        json!({ "accountId": account }),
+    )
+    .unwrap();
+    assert_eq!(saved["quiet_hours"]["time_zone"], "Europe/Paris");
+
+    policy["quiet_hours"]["time_zone"] = json!("Mars/Olympus");
+    let refused = invoke(
+        &window,
+        "set_paging_policy",
+        json!({ "accountId": account, "policy": policy }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid", "{refused}");
+
+    let until = invoke(
+        &window,
+        "snooze_page",
+        json!({ "incident": drill["id"], "minutes": 10 }),
+    )
+    .unwrap();
+    assert!(until.as_str().is_some_and(|t| t.contains('T')), "{until}");
+    let refused = invoke(
+        &window,
+        "snooze_page",
+        json!({ "incident": drill["id"], "minutes": 0 }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid");
+}

@@ -12,6 +12,7 @@ macro_rules! out {
 mod cockpit;
 mod comms;
 mod postmortem;
+mod paging;
 mod print;
 
 use std::io::Read;
@@ -134,6 +135,9 @@ enum Command {
     Comms(comms::CommsCommand),
     #[command(flatten)]
     Postmortem(postmortem::PostmortemCommand),
+    /// The paging policy per account: what pages, quiet hours, sounds, repeats; snooze a page.
+    #[command(subcommand)]
+    Paging(paging::PagingCommand),
 }
 
 #[derive(Subcommand)]
@@ -355,6 +359,7 @@ pub async fn run() -> Result<ExitCode> {
         }
         Command::Cockpit(cmd) => cockpit::run(&tocsin, cmd),
         Command::Comms(cmd) => comms::run(&tocsin, cmd).await,
+        Command::Paging(cmd) => paging::run(&tocsin, cmd),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(
@@ -664,6 +669,13 @@ async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
             Ok(_) => out!("acknowledged: {id}"),
             Err(e) => out!("cannot acknowledge {id}: {e} [{}]", e.code()),
         },
+        PageAction::Snooze(id) => {
+            let minutes = tocsin::paging::SNOOZE_FROM_NOTIFICATION.num_minutes();
+            match acting.snooze_page(id, minutes) {
+                Ok(_) => out!("snoozed: {id} for {minutes} min"),
+                Err(e) => out!("cannot snooze {id}: {e} [{}]", e.code()),
+            }
+        }
     });
     let engine = Arc::new(Engine::new(
         tocsin.clone(),

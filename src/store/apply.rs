@@ -56,27 +56,12 @@ impl Store {
     /// Claims every page not raised yet: triggered incidents assigned to the responder whose
     /// current assignment has no ledger row, or only a claim older than `CLAIM_GRACE` that was
     /// never shown. Claiming before showing means two processes never both raise a page;
-    /// the grace period means a claimer that died mid-way does not lose it.
+    /// the grace period means a claimer that died mid-way does not lose it. Each account's
+    /// paging policy decides what a claim becomes (see [`Store::claim_pages_at`]); this
+    /// returns the incidents to show now.
     pub fn claim_pages(&self) -> Result<Vec<Incident>> {
-        let now = Utc::now();
-        let ids: Vec<(Id, String)> = {
-            let mut conn = self.conn();
-            let tx = conn.transaction()?;
-            let stale = ts(now - CLAIM_GRACE);
-            let pending = pending_pages(&tx, &stale)?;
-            for (id, key) in &pending {
-                tx.execute(
-                    "INSERT INTO pages (incident_id, page_key, claimed_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO UPDATE SET claimed_at = excluded.claimed_at",
-                    params![id, key, ts(now)],
-                )?;
-            }
-            tx.commit()?;
-            pending
-        };
-        ids.into_iter()
-            .map(|(id, _)| self.incident_row(id))
-            .collect()
+        let claimed = self.claim_pages_at(Utc::now())?;
+        Ok(claimed.into_iter().map(|c| c.incident).collect())
     }
 
     /// Records that the incident's current page reached the person's screen.
@@ -111,15 +96,19 @@ impl Store {
 }
 
 /// How long an unshown claim protects a page from being claimed again.
-const CLAIM_GRACE: chrono::Duration = chrono::Duration::seconds(30);
+pub(super) const CLAIM_GRACE: chrono::Duration = chrono::Duration::seconds(30);
 
-fn pending_pages(tx: &Transaction<'_>, stale: &str) -> Result<Vec<(Id, String)>> {
+pub(super) fn pending_pages(tx: &Transaction<'_>, stale: &str) -> Result<Vec<(Id, String)>> {
     let mut stmt = tx.prepare(
         "SELECT i.id, i.my_assignment FROM incidents i
          WHERE i.status IN ('triggered', 'unknown') AND i.my_assignment IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM pages p
                            WHERE p.incident_id = i.id AND p.page_key = i.my_assignment
-                             AND (p.shown_at IS NOT NULL OR p.claimed_at > ?1))
+                             AND (p.shown_at IS NOT NULL
+                                  OR (p.outcome IS NULL AND p.claimed_at > ?1)
+                                  -- A page held or skipped while low urgency pages at once
+                                  -- when the incident becomes high urgency.
+                                  OR (p.outcome IS NOT NULL AND i.urgency != 'high')))
          ORDER BY i.created_at, i.id",
     )?;
     let rows = stmt.query_map([stale], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -387,5 +387,33 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO postmortem_review_policy (severity, days, business_days)
         VALUES (1, 3, 0), (2, 5, 1), (3, 10, 1), (4, 20, 1);
+    // The paging policy: one JSON policy per account (none stored means the defaults), what
+    // each claimed page became (held for quiet hours, skipped by a filter, why it paged, its
+    // repeats) on its ledger row so the decision commits with the claim, local snoozes of
+    // repeats, and the self-alarm raised once per sync outage.
+    r#"
+    CREATE TABLE paging_policies (
+        account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        policy      TEXT NOT NULL,   -- JSON of a validated paging_policy::PagingPolicy
+        updated_at  TEXT NOT NULL
+    );
+
+    ALTER TABLE pages ADD COLUMN outcome TEXT;        -- NULL (notify) | held | skipped
+    ALTER TABLE pages ADD COLUMN reason TEXT;         -- new | escalated | reassigned
+    ALTER TABLE pages ADD COLUMN summarized_at TEXT;  -- a held page told in the summary
+    ALTER TABLE pages ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pages ADD COLUMN repeated_at TEXT;
+    CREATE INDEX pages_held ON pages(incident_id) WHERE outcome = 'held' AND summarized_at IS NULL;
+
+    CREATE TABLE page_snoozes (
+        incident_id  INTEGER PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+        until        TEXT NOT NULL
+    );
+
+    CREATE TABLE sync_alarms (
+        account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        raised_at   TEXT NOT NULL,
+        shown_at    TEXT
+    );
     "#,
 ];

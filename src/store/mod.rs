@@ -14,6 +14,7 @@ mod migrations;
 pub mod outbox;
 mod policies;
 pub mod postmortem;
+mod paging;
 mod queries;
 mod timers;
 
@@ -28,6 +29,7 @@ use crate::error::{Error, Result};
 pub use accounts::{NewAccount, SyncPosition};
 pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
+pub use paging::{ClaimedPage, SelfAlarm};
 pub use queries::Directory;
 
 /// The file name of the database inside the data directory.

@@ -11,7 +11,8 @@ use crate::model::{
     ProviderKind, Service, StatusFilter, TimelineEntry, Urgency,
 };
 
-const INCIDENT_COLUMNS: &str = "i.id, i.account_id, a.name, a.kind, i.provider_id, i.number,
+pub(super) const INCIDENT_COLUMNS: &str =
+    "i.id, i.account_id, a.name, a.kind, i.provider_id, i.number,
     i.title, i.status, i.raw_status, i.urgency, i.priority, i.severity, i.service_id,
     i.service_name, i.assignees, i.escalation_policy_id, i.created_at, i.acknowledged_at,
     i.resolved_at, i.updated_at, i.html_url, i.is_drill, i.details";
@@ -319,7 +320,7 @@ fn search_clause(word: &str, args: &mut Vec<Value>) -> String {
     format!("(i.title LIKE ?{n} ESCAPE '\\' OR i.service_name LIKE ?{n} ESCAPE '\\'{by_number})")
 }
 
-fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+pub(super) fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
     let assignees: String = r.get(14)?;
     let details: String = r.get(22)?;
     let kind: String = r.get(3)?;

@@ -10,6 +10,7 @@ mod outbox;
 mod pagerduty;
 mod paging;
 mod postmortem;
+mod paging_policy;
 mod secrets;
 mod statuspage;
 mod support;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::support::{wait_for, Cli, Guard, NotificationBus};
 
 /// Starts `tocsin watch` on the bus and returns it with a channel of its stdout lines.
-fn watch(cli: &Cli, bus: &NotificationBus) -> (Guard, mpsc::Receiver<String>) {
+pub(crate) fn watch(cli: &Cli, bus: &NotificationBus) -> (Guard, mpsc::Receiver<String>) {
     let (k, v) = bus.env();
     let mut child = cli
         .command()
@@ -29,7 +29,7 @@ fn watch(cli: &Cli, bus: &NotificationBus) -> (Guard, mpsc::Receiver<String>) {
     (Guard(child), rx)
 }
 
-fn wait_line(rx: &mpsc::Receiver<String>, needle: &str) -> String {
+pub(crate) fn wait_line(rx: &mpsc::Receiver<String>, needle: &str) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
