@@ -11,6 +11,7 @@ pub mod model;
 pub mod outbox;
 pub mod paging;
 pub mod provider;
+pub mod schedule;
 pub mod secrets;
 pub mod store;
 pub mod sync;
