@@ -9,6 +9,8 @@
 //! schedule's zone, counted from the rotation's virtual start in local (naive) time; the
 //! conversion back to instants is in `clock.rs` and states the DST contract.
 
+mod api;
+mod check;
 mod clock;
 mod explain;
 mod layer;
@@ -30,6 +32,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 
+pub use check::{compare, cross_check, CrossCheck, Disagreement, LayerOrder};
 pub use explain::{explain, Explanation, LayerOutcome, LayerVerdict, OnCallReason, Shift};
 
 /// The longest range one call renders: enough for a year view with room to spare, small

@@ -13,6 +13,7 @@ mod directory;
 mod migrations;
 pub mod outbox;
 mod queries;
+mod schedules;
 mod timers;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use accounts::{NewAccount, SyncPosition};
 pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
 pub use queries::Directory;
+pub use schedules::CachedSchedule;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tocsin.sqlite3";
