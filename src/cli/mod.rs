@@ -12,6 +12,7 @@ macro_rules! out {
 mod cockpit;
 mod comms;
 mod print;
+mod schedule;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -62,10 +63,14 @@ enum Command {
     /// Show incidents and their timelines.
     #[command(subcommand)]
     Incident(IncidentCommand),
-    /// Who is on call now, per escalation policy and level.
+    /// Who is on call now, per escalation policy and level; with --at, at that moment,
+    /// schedules rendered locally from the cache.
     Oncall {
         #[arg(long)]
         json: bool,
+        /// RFC 3339 time or `now`.
+        #[arg(long, value_parser = schedule::parse_time)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The health of each account's sync.
     Status {
@@ -131,6 +136,9 @@ enum Command {
     Cockpit(cockpit::CockpitCommand),
     #[command(flatten)]
     Comms(comms::CommsCommand),
+    /// On-call schedules rendered locally from the cache: list, render, explain, check.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 #[derive(Subcommand)]
@@ -287,8 +295,12 @@ pub async fn run() -> Result<ExitCode> {
             print::incident(&engine.incident(id).await?, json);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Oncall { json } => {
+        Command::Oncall { json, at: None } => {
             print::oncall(&tocsin.oncall_now()?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Oncall { json, at: Some(at) } => {
+            schedule::print_oncall_at(&tocsin.oncall_at(at)?, json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => {
@@ -350,6 +362,7 @@ pub async fn run() -> Result<ExitCode> {
         }
         Command::Cockpit(cmd) => cockpit::run(&tocsin, cmd),
         Command::Comms(cmd) => comms::run(&tocsin, cmd).await,
+        Command::Schedule(cmd) => schedule::run(&tocsin, cmd),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(

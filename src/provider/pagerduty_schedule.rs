@@ -77,6 +77,9 @@ pub fn schedule_detail(v: &Value, since: DateTime<Utc>, until: DateTime<Utc>) ->
         def: ScheduleDef {
             id: text(&v["id"]),
             name: text(&v["name"]),
+            // TODO(schedule-zones): the contract allows ActiveSupport names ("Eastern Time (US &
+            // Canada)"); they are kept as given and the renderer refuses them as unknown zones
+            // (the cross-check reports it) until a mapping to IANA names is added.
             time_zone: v["time_zone"].as_str().unwrap_or("UTC").to_string(),
             layers,
             overrides,

@@ -32,6 +32,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 
+pub use api::OnCallAt;
 pub use check::{compare, cross_check, CrossCheck, Disagreement, LayerOrder};
 pub use explain::{explain, Explanation, LayerOutcome, LayerVerdict, OnCallReason, Shift};
 

@@ -9,6 +9,7 @@ mod crash;
 mod outbox;
 mod pagerduty;
 mod paging;
+mod schedule;
 mod secrets;
 mod statuspage;
 mod support;
