@@ -47,6 +47,9 @@ pub const MAX_SHIFTS_PER_LAYER: usize = 200_000;
 /// More restrictions than this on one layer is not a schedule anyone wrote by hand.
 pub const MAX_RESTRICTIONS: usize = 64;
 
+/// Overlapping overrides are folded in quadratic time; a schedule has tens a year.
+pub const MAX_OVERRIDES: usize = 5_000;
+
 /// A person as a schedule names them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -236,6 +239,9 @@ impl<'a> Checked<'a> {
             });
         }
 
+        if def.overrides.len() > MAX_OVERRIDES {
+            return Err(invalid(format!("more than {MAX_OVERRIDES} overrides")));
+        }
         for (i, o) in def.overrides.iter().enumerate() {
             check_instant(o.start)?;
             check_instant(o.end)?;

@@ -375,6 +375,15 @@ fn absurd_ranges_and_rotations_are_refused_not_rendered() {
     let err = render(&def, at("2026-01-02T00:00:00Z"), at("2026-01-01T00:00:00Z")).unwrap_err();
     assert_eq!(err.code(), "invalid");
 
+    let o = overriding("2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z", "o");
+    let def = schedule(
+        "UTC",
+        vec![layer("1", "2026-01-05T00:00:00Z", DAY, &["a"])],
+        vec![o; MAX_OVERRIDES + 1],
+    );
+    let err = render(&def, at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z")).unwrap_err();
+    assert!(err.to_string().contains("overrides"), "{err}");
+
     let def = schedule(
         "UTC",
         vec![layer("1", "2026-01-05T00:00:00Z", 1, &["a", "b"])],
@@ -494,4 +503,44 @@ fn explain_says_nobody_in_a_gap() {
 
     assert_eq!(e.on_call, None);
     assert_eq!(e.reason, OnCallReason::Nobody);
+}
+
+#[test]
+fn a_one_second_rotation_renders_a_short_range_and_explains_anywhere() {
+    let def = schedule(
+        "America/New_York",
+        vec![layer("1", "2026-03-08T06:59:58Z", 1, &["a", "b"])],
+        vec![],
+    );
+
+    let r = render(&def, at("2026-03-08T06:59:58Z"), at("2026-03-08T07:00:02Z")).unwrap();
+    let who: Vec<&str> = r.final_entries.iter().map(|e| e.user.id.as_str()).collect();
+    assert_eq!(who, vec!["a", "b", "a", "b"]);
+
+    // A year after its start: the turn is found without walking every second in between.
+    let e = explain(&def, at("2027-03-08T07:00:00Z")).unwrap();
+    assert!(e.on_call.is_some());
+}
+
+#[test]
+fn restriction_times_with_and_without_seconds_read_alike() {
+    let mut with = layer("1", "2026-01-05T00:00:00Z", DAY, &["a"]);
+    with.restrictions = vec![restriction(
+        RestrictionKind::DailyRestriction,
+        None,
+        "09:30:00",
+        60,
+    )];
+    let mut without = with.clone();
+    without.restrictions[0].start_time_of_day = "09:30".into();
+    let range = (at("2026-01-05T00:00:00Z"), at("2026-01-06T00:00:00Z"));
+
+    let a = render(&schedule("UTC", vec![with], vec![]), range.0, range.1).unwrap();
+    let b = render(&schedule("UTC", vec![without], vec![]), range.0, range.1).unwrap();
+
+    assert_eq!(a.final_entries, b.final_entries);
+    assert_eq!(
+        spans(&a.final_entries),
+        expect(&[("2026-01-05T09:30:00Z", "2026-01-05T09:31:00Z", "a")])
+    );
 }
