@@ -20,8 +20,10 @@ pub struct ScheduleDetail {
 }
 
 impl PagerDuty {
-    /// The details of these schedules over `[since, until)`. A schedule that is gone (404) or
-    /// that this token may not read (403) is skipped, so the others still arrive.
+    /// The details of these schedules over `[since, until)`. A schedule the provider will not
+    /// serve (gone, 404; forbidden, 403; a server error after the client's retries) is
+    /// skipped with a warning and keeps its cached copy: schedules must never stop the pass
+    /// that brings pages. Being offline or rate limited still fails the pass as usual.
     pub async fn schedule_details(
         &self,
         ids: &[String],
@@ -43,8 +45,11 @@ impl PagerDuty {
                 Ok(body) => out.push(schedule_detail(&body["schedule"], since, until)),
                 Err(Error::Provider {
                     status, message, ..
-                }) if status == 403 || status == 404 => {
+                }) => {
                     tracing::warn!(schedule = %id, status, %message, "skipping a schedule");
+                }
+                Err(Error::Malformed { message, .. }) => {
+                    tracing::warn!(schedule = %id, %message, "skipping a malformed schedule");
                 }
                 Err(e) => return Err(e),
             }
