@@ -4,8 +4,8 @@
 mod cockpit_commands;
 mod commands;
 mod comms_commands;
-mod postmortem_commands;
 mod paging_commands;
+mod postmortem_commands;
 pub mod tray;
 
 use std::ffi::OsString;

@@ -11,9 +11,10 @@ macro_rules! out {
 
 mod cockpit;
 mod comms;
-mod postmortem;
 mod paging;
+mod postmortem;
 mod print;
+mod schedule;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -64,10 +65,14 @@ enum Command {
     /// Show incidents and their timelines.
     #[command(subcommand)]
     Incident(IncidentCommand),
-    /// Who is on call now, per escalation policy and level.
+    /// Who is on call now, per escalation policy and level; with --at, at that moment,
+    /// schedules rendered locally from the cache.
     Oncall {
         #[arg(long)]
         json: bool,
+        /// RFC 3339 time or `now`.
+        #[arg(long, value_parser = schedule::parse_time)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The health of each account's sync.
     Status {
@@ -138,6 +143,9 @@ enum Command {
     /// The paging policy per account: what pages, quiet hours, sounds, repeats; snooze a page.
     #[command(subcommand)]
     Paging(paging::PagingCommand),
+    /// On-call schedules rendered locally from the cache: list, render, explain, check.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 #[derive(Subcommand)]
@@ -296,8 +304,12 @@ pub async fn run() -> Result<ExitCode> {
             print::incident(&detail, outlook.as_ref(), json);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Oncall { json } => {
+        Command::Oncall { json, at: None } => {
             print::oncall(&tocsin.oncall_now()?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Oncall { json, at: Some(at) } => {
+            schedule::print_oncall_at(&tocsin.oncall_at(at)?, json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => {
@@ -360,6 +372,7 @@ pub async fn run() -> Result<ExitCode> {
         Command::Cockpit(cmd) => cockpit::run(&tocsin, cmd),
         Command::Comms(cmd) => comms::run(&tocsin, cmd).await,
         Command::Paging(cmd) => paging::run(&tocsin, cmd),
+        Command::Schedule(cmd) => schedule::run(&tocsin, cmd),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(

@@ -7,6 +7,7 @@ pub mod alertmanager;
 pub mod http;
 pub mod local;
 pub mod pagerduty;
+pub mod pagerduty_schedule;
 pub mod pagerduty_write;
 pub mod statuspage;
 
@@ -132,6 +133,9 @@ pub struct Batch {
     pub history_complete: bool,
     /// Set when the pass re-read the directory (services, policies, schedules).
     pub directory_read: bool,
+    /// Schedule definitions and the provider's final schedules, read with the directory;
+    /// each replaces the cached one of the same schedule.
+    pub schedule_details: Vec<pagerduty_schedule::ScheduleDetail>,
 }
 
 /// What a provider made of one write from the outbox.

@@ -36,6 +36,8 @@ const MAX_RANGE_DAYS: i64 = 180;
 const FEED_OVERLAP: chrono::Duration = chrono::Duration::minutes(2);
 /// How often services, policies and schedules are re-read once the cache has them.
 const DIRECTORY_EVERY: Duration = Duration::from_secs(15 * 60);
+/// How many days of each schedule a directory read asks PagerDuty to render.
+const SCHEDULE_WINDOW_DAYS: i64 = 15;
 /// Timelines of open incidents fetched per pass, after the first sync.
 pub const MAX_TIMELINES_PER_PASS: usize = 20;
 /// Timeline requests in flight at once; well inside PagerDuty's per-minute rate limit.
@@ -195,6 +197,17 @@ impl PagerDuty {
                 time_zone: s["time_zone"].as_str().map(str::to_string),
             })
             .collect();
+
+        // The definitions and PagerDuty's own rendering of the next two weeks, to render
+        // offline and to cross-check the local renderer against.
+        let ids: Vec<String> = batch
+            .schedules
+            .iter()
+            .map(|s| s.provider_id.clone())
+            .collect();
+        let since = Utc::now() - chrono::Duration::days(1);
+        let until = since + chrono::Duration::days(SCHEDULE_WINDOW_DAYS);
+        batch.schedule_details = self.schedule_details(&ids, since, until).await?;
         Ok(())
     }
 

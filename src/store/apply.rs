@@ -157,6 +157,7 @@ fn apply_directory(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<(
     if let Some(oncalls) = &batch.oncalls {
         replace_oncalls(tx, account, oncalls)?;
     }
+    super::schedules::replace_details(tx, account, &batch.schedule_details)?;
     Ok(())
 }
 

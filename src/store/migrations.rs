@@ -415,5 +415,31 @@ pub const MIGRATIONS: &[&str] = &[
         raised_at   TEXT NOT NULL,
         shown_at    TEXT
     );
+    // Schedules: each definition as read from the provider (time zone, layers with their
+    // restrictions, overrides; JSON of a schedule::ScheduleDef) and the provider's own final
+    // schedule for the window read, so schedules render offline and can be cross-checked.
+    r#"
+    CREATE TABLE schedule_details (
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        schedule_id   TEXT NOT NULL,
+        definition    TEXT NOT NULL,
+        window_since  TEXT NOT NULL,
+        window_until  TEXT NOT NULL,
+        read_at       TEXT NOT NULL,
+        PRIMARY KEY (account_id, schedule_id)
+    );
+
+    CREATE TABLE schedule_final_entries (
+        account_id   INTEGER NOT NULL,
+        schedule_id  TEXT NOT NULL,
+        start_at     TEXT NOT NULL,
+        end_at       TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        user_name    TEXT NOT NULL,
+        FOREIGN KEY (account_id, schedule_id)
+            REFERENCES schedule_details(account_id, schedule_id) ON DELETE CASCADE
+    );
+    CREATE INDEX schedule_final_entries_by_schedule
+        ON schedule_final_entries(account_id, schedule_id, start_at);
     "#,
 ];

@@ -12,10 +12,11 @@ mod comms;
 mod directory;
 mod migrations;
 pub mod outbox;
+mod paging;
 mod policies;
 pub mod postmortem;
-mod paging;
 mod queries;
+mod schedules;
 mod timers;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
 pub use paging::{ClaimedPage, SelfAlarm};
 pub use queries::Directory;
+pub use schedules::CachedSchedule;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tocsin.sqlite3";

@@ -77,6 +77,8 @@ impl FakeHandle {
             name,
             time_zone,
             layers,
+            overrides: Vec::new(),
+            final_entries: None,
         });
     }
 
@@ -85,6 +87,23 @@ impl FakeHandle {
         let mut state = lock(&self.shared);
         if let Some(schedule) = state.schedules.iter_mut().find(|s| s.id == schedule_id) {
             schedule.layers = layers;
+        }
+    }
+
+    /// What `GET /schedules/{id}` serves as the rendered overrides, verbatim.
+    pub fn set_schedule_overrides(&self, schedule_id: &str, overrides: Vec<Value>) {
+        let mut state = lock(&self.shared);
+        if let Some(schedule) = state.schedules.iter_mut().find(|s| s.id == schedule_id) {
+            schedule.overrides = overrides;
+        }
+    }
+
+    /// What `GET /schedules/{id}` serves as the final schedule's entries, verbatim, whatever
+    /// the window asked for (a test sets the provider's answer it wants to compare with).
+    pub fn set_final_schedule(&self, schedule_id: &str, entries: Vec<Value>) {
+        let mut state = lock(&self.shared);
+        if let Some(schedule) = state.schedules.iter_mut().find(|s| s.id == schedule_id) {
+            schedule.final_entries = Some(entries);
         }
     }
 

@@ -152,6 +152,11 @@ pub(crate) struct Schedule {
     pub time_zone: String,
     /// Served verbatim as `schedule_layers`, in the order given, to mimic layer-order bugs.
     pub layers: Vec<serde_json::Value>,
+    /// Served verbatim as `overrides_subschedule.rendered_schedule_entries`.
+    pub overrides: Vec<serde_json::Value>,
+    /// When set, served verbatim as `final_schedule.rendered_schedule_entries` instead of
+    /// entries made from the schedule's on-calls.
+    pub final_entries: Option<Vec<serde_json::Value>>,
 }
 
 pub(crate) struct OnCall {

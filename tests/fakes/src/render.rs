@@ -151,16 +151,20 @@ impl Render<'_> {
             users.iter().map(|u| self.user_ref(u)).collect(),
         );
         if detail {
-            let entries: Vec<Value> = on_it()
+            let from_oncalls: Vec<Value> = on_it()
                 .filter_map(|o| {
                     Some(json!({
                         "start": ts(o.start?), "end": ts(o.end?), "user": self.user_ref(&o.user_id),
                     }))
                 })
                 .collect();
+            let entries = schedule.final_entries.clone().unwrap_or(from_oncalls);
             let final_schedule =
                 json!({"name": "Final Schedule", "rendered_schedule_entries": entries});
+            let overrides =
+                json!({"name": "Overrides", "rendered_schedule_entries": schedule.overrides});
             map.insert("schedule_layers".into(), json!(schedule.layers));
+            map.insert("overrides_subschedule".into(), overrides);
             map.insert("final_schedule".into(), final_schedule);
         }
         Value::Object(map)

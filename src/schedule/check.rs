@@ -1,0 +1,232 @@
+//! The local rendering compared with the provider's own final schedule, span by span.
+//!
+//! Neither side is preferred: every stretch where they name different people (or one names
+//! nobody) is reported. Because PagerDuty has been seen returning `schedule_layers` in reverse,
+//! a disagreement is also tried against the reversed layer order, and the report says which
+//! order matches.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{render, ScheduleDef, ScheduleEntry, ScheduleUser};
+
+/// A stretch where the local rendering and the provider disagree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Disagreement {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub local: Option<ScheduleUser>,
+    pub provider: Option<ScheduleUser>,
+}
+
+/// Which layer order reproduces the provider's final schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LayerOrder {
+    /// The layers as the provider listed them (later wins) agree with it.
+    AsListed,
+    /// Only the reverse of the listed order agrees: the provider listed them backwards.
+    Reversed,
+    /// Neither order agrees.
+    Neither,
+}
+
+/// The outcome of one cross-check over `[since, until)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CrossCheck {
+    pub schedule_id: String,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub layer_order: LayerOrder,
+    /// Disagreements with the layers as listed; empty when they agree.
+    pub disagreements: Vec<Disagreement>,
+    /// Set when the definition cannot be rendered here at all (an unknown zone, say).
+    pub render_error: Option<String>,
+}
+
+/// Compares `def` rendered over `[since, until)` with `provider`'s final entries.
+pub fn cross_check(
+    def: &ScheduleDef,
+    provider: &[ScheduleEntry],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> CrossCheck {
+    let mut check = CrossCheck {
+        schedule_id: def.id.clone(),
+        since,
+        until,
+        layer_order: LayerOrder::Neither,
+        disagreements: Vec::new(),
+        render_error: None,
+    };
+    let local = match render(def, since, until) {
+        Ok(r) => r.final_entries,
+        Err(e) => {
+            check.render_error = Some(e.to_string());
+            return check;
+        }
+    };
+
+    check.disagreements = compare(&local, provider, since, until);
+    check.layer_order = if check.disagreements.is_empty() {
+        LayerOrder::AsListed
+    } else if reversed_agrees(def, provider, since, until) {
+        LayerOrder::Reversed
+    } else {
+        LayerOrder::Neither
+    };
+    check
+}
+
+fn reversed_agrees(
+    def: &ScheduleDef,
+    provider: &[ScheduleEntry],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> bool {
+    let mut reversed = def.clone();
+    reversed.layers.reverse();
+    render(&reversed, since, until)
+        .is_ok_and(|r| compare(&r.final_entries, provider, since, until).is_empty())
+}
+
+/// Every stretch of `[since, until)` where the two lists name different people.
+pub fn compare(
+    local: &[ScheduleEntry],
+    provider: &[ScheduleEntry],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<Disagreement> {
+    let mut cuts = vec![since, until];
+    for e in local.iter().chain(provider) {
+        cuts.extend([e.start.clamp(since, until), e.end.clamp(since, until)]);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+
+    let mut out: Vec<Disagreement> = Vec::new();
+    for pair in cuts.windows(2) {
+        let (p, q) = (pair[0], pair[1]);
+        let (l, r) = (who(local, p), who(provider, p));
+        if l.map(|u| &u.id) == r.map(|u| &u.id) {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if last.end == p && same(&last.local, l) && same(&last.provider, r) => {
+                last.end = q
+            }
+            _ => out.push(Disagreement {
+                start: p,
+                end: q,
+                local: l.cloned(),
+                provider: r.cloned(),
+            }),
+        }
+    }
+    out
+}
+
+fn same(a: &Option<ScheduleUser>, b: Option<&ScheduleUser>) -> bool {
+    a.as_ref().map(|u| &u.id) == b.map(|u| &u.id)
+}
+
+// Provider lists are short (a window of weeks), so a scan per stretch is fine.
+fn who(entries: &[ScheduleEntry], t: DateTime<Utc>) -> Option<&ScheduleUser> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.start <= t && t < e.end)
+        .map(|e| &e.user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{at, layer, schedule, user};
+    use super::*;
+
+    fn entry(s: &str, e: &str, who: &str) -> ScheduleEntry {
+        ScheduleEntry {
+            start: at(s),
+            end: at(e),
+            user: user(who),
+        }
+    }
+
+    fn two_layers() -> ScheduleDef {
+        let base = layer("base", "2026-01-05T00:00:00Z", 7 * 86_400, &["a"]);
+        let mut top = layer("top", "2026-01-05T00:00:00Z", 7 * 86_400, &["t"]);
+        top.end = Some(at("2026-01-06T00:00:00Z"));
+        schedule("UTC", vec![base, top], vec![])
+    }
+
+    #[test]
+    fn agreeing_schedules_report_nothing_even_when_the_provider_splits_entries() {
+        let provider = [
+            entry("2026-01-04T00:00:00Z", "2026-01-05T12:00:00Z", "t"),
+            entry("2026-01-05T12:00:00Z", "2026-01-06T00:00:00Z", "t"),
+            entry("2026-01-06T00:00:00Z", "2026-01-08T00:00:00Z", "a"),
+        ];
+        let check = cross_check(
+            &two_layers(),
+            &provider,
+            at("2026-01-05T00:00:00Z"),
+            at("2026-01-07T00:00:00Z"),
+        );
+        assert_eq!(check.disagreements, vec![]);
+        assert_eq!(check.layer_order, LayerOrder::AsListed);
+    }
+
+    #[test]
+    fn a_provider_that_listed_layers_backwards_is_named() {
+        // The provider says `a` all along: its real top layer is `base`.
+        let provider = [entry("2026-01-05T00:00:00Z", "2026-01-07T00:00:00Z", "a")];
+        let check = cross_check(
+            &two_layers(),
+            &provider,
+            at("2026-01-05T00:00:00Z"),
+            at("2026-01-07T00:00:00Z"),
+        );
+        assert_eq!(check.layer_order, LayerOrder::Reversed);
+        assert_eq!(
+            check.disagreements,
+            vec![Disagreement {
+                start: at("2026-01-05T00:00:00Z"),
+                end: at("2026-01-06T00:00:00Z"),
+                local: Some(user("t")),
+                provider: Some(user("a")),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_gap_on_either_side_is_a_disagreement() {
+        let provider = [entry("2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z", "t")];
+        let check = cross_check(
+            &two_layers(),
+            &provider,
+            at("2026-01-05T00:00:00Z"),
+            at("2026-01-07T00:00:00Z"),
+        );
+        assert_eq!(check.layer_order, LayerOrder::Neither);
+        assert_eq!(check.disagreements.len(), 1);
+        assert_eq!(check.disagreements[0].provider, None);
+        assert_eq!(check.disagreements[0].local, Some(user("a")));
+    }
+
+    #[test]
+    fn a_definition_that_cannot_render_says_why() {
+        let mut def = two_layers();
+        def.time_zone = "Eastern Time (US & Canada)".into();
+        let check = cross_check(
+            &def,
+            &[],
+            at("2026-01-05T00:00:00Z"),
+            at("2026-01-07T00:00:00Z"),
+        );
+        assert!(check.render_error.unwrap().contains("unknown time zone"));
+    }
+}

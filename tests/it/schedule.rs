@@ -1,0 +1,268 @@
+//! Schedules synced from the PagerDuty fake, rendered offline and cross-checked against the
+//! final schedule the fake serves.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde_json::{json, Value};
+use tocsin::model::TokenSource;
+use tocsin::paging::RecordingNotifier;
+use tocsin::schedule::{LayerOrder, OnCallReason};
+use tocsin::sync::{Engine, EngineConfig};
+use tocsin::{NewAccount, Tocsin};
+use tocsin_fakes::{PagerDutyFake, TokenKind};
+
+const TOKEN: &str = "u+fake-schedule-token-0123";
+const ME: &str = "PUSER01";
+const BACKUP: &str = "PUSER02";
+const STANDIN: &str = "PUSER03";
+
+fn user(id: &str) -> Value {
+    json!({"id": id, "type": "user_reference", "summary": format!("User {id}")})
+}
+
+fn entry(start: DateTime<Utc>, end: DateTime<Utc>, who: &str) -> Value {
+    json!({"start": start.to_rfc3339(), "end": end.to_rfc3339(), "user": user(who)})
+}
+
+/// A layer of one person, weekly turns, between `start` and `end` (if any).
+fn layer(id: &str, who: &str, start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Value {
+    json!({
+        "id": id, "name": id, "start": start.to_rfc3339(), "end": end.map(|e| e.to_rfc3339()),
+        "rotation_virtual_start": start.to_rfc3339(), "rotation_turn_length_seconds": 604_800,
+        "users": [{"user": user(who)}], "restrictions": []
+    })
+}
+
+/// Two schedules: the backup all month with me on top for four days around now, and a stand-in
+/// overriding a day. PagerDuty's answer has me on top; `PSREV` lists the layers backwards.
+async fn fake(now: DateTime<Utc>) -> PagerDutyFake {
+    let fake = PagerDutyFake::start().await;
+    let s = fake.state();
+    s.add_user(ME, "Ada Responder", "ada@example.com");
+    s.add_user(BACKUP, "Grace Backup", "grace@example.com");
+    s.set_token(TOKEN, TokenKind::User { user_id: ME.into() });
+
+    let day = Duration::days(1);
+    let base = layer("PBASE", BACKUP, now - day * 30, None);
+    let top = layer("PTOP", ME, now - day * 2, Some(now + day * 2));
+    let provider = vec![
+        entry(now - day * 30, now - day * 2, BACKUP),
+        entry(now - day * 2, now + day * 2, ME),
+        entry(now + day * 2, now + day * 5, BACKUP),
+        entry(now + day * 5, now + day * 6, STANDIN),
+        entry(now + day * 6, now + day * 30, BACKUP),
+    ];
+    let overrides = vec![entry(now + day * 5, now + day * 6, STANDIN)];
+    for (id, layers) in [
+        ("PSOK", vec![base.clone(), top.clone()]),
+        ("PSREV", vec![top, base]),
+    ] {
+        s.add_schedule(id, id, "Europe/London");
+        s.set_schedule_layers(id, layers);
+        s.set_schedule_overrides(id, overrides.clone());
+        s.set_final_schedule(id, provider.clone());
+    }
+    let levels = vec![(30, vec!["PSOK".into()]), (15, vec![BACKUP.into()])];
+    s.add_escalation_policy("PPOL01", "Checkout", levels);
+    fake
+}
+
+fn core(url: &str, var: &str) -> (Arc<Tocsin>, Engine, tempfile::TempDir) {
+    std::env::set_var(var, TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = Arc::new(Tocsin::open(dir.path()).unwrap());
+    let new = NewAccount {
+        name: "pd".into(),
+        kind: tocsin::model::ProviderKind::Pagerduty,
+        api_url: Some(url.into()),
+        token: TokenSource::Env { var: var.into() },
+        email: None,
+    };
+    tocsin.add_account(new, None).unwrap();
+    let notifier = Arc::new(RecordingNotifier::default());
+    let engine = Engine::with_config(tocsin.clone(), notifier, EngineConfig::default());
+    (tocsin, engine, dir)
+}
+
+fn now() -> DateTime<Utc> {
+    // Whole seconds, as PagerDuty writes times; the cache keeps milliseconds.
+    Utc::now().duration_trunc(Duration::seconds(1)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_synced_schedule_renders_offline_and_agrees_with_the_provider() {
+    let now = now();
+    let fake = fake(now).await;
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_OK");
+    engine
+        .sync_once(None)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+        .unwrap();
+    drop(fake); // everything below is offline
+
+    let listed: Vec<String> = tocsin
+        .schedules()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, vec!["PSOK", "PSREV"]);
+
+    let check = tocsin.check_schedule("PSOK").unwrap();
+    assert_eq!(check.disagreements, vec![], "{check:#?}");
+    assert_eq!(check.layer_order, LayerOrder::AsListed);
+
+    let r = tocsin
+        .render_schedule("PSOK", now, now + Duration::days(3))
+        .unwrap();
+    let who: Vec<&str> = r.final_entries.iter().map(|e| e.user.id.as_str()).collect();
+    assert_eq!(who, vec![ME, BACKUP]);
+
+    let e = tocsin
+        .explain_schedule("PSOK", now + Duration::hours(5 * 24 + 12))
+        .unwrap();
+    let OnCallReason::Override { replaced, .. } = e.reason else {
+        panic!("expected the override: {e:#?}");
+    };
+    assert_eq!(replaced.map(|s| s.user.id), Some(BACKUP.to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn layers_listed_backwards_are_reported_not_silently_fixed() {
+    let now = now();
+    let fake = fake(now).await;
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_REV");
+    engine
+        .sync_once(None)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+        .unwrap();
+
+    let check = tocsin.check_schedule("PSREV").unwrap();
+
+    assert_eq!(check.layer_order, LayerOrder::Reversed);
+    assert_eq!(check.disagreements.len(), 1, "{check:#?}");
+    let d = &check.disagreements[0];
+    assert_eq!((d.start, d.end), (check.since, now + Duration::days(2)));
+    assert_eq!(d.local.as_ref().map(|u| u.id.as_str()), Some(BACKUP));
+    assert_eq!(d.provider.as_ref().map(|u| u.id.as_str()), Some(ME));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_schedule_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = Tocsin::open(dir.path()).unwrap();
+    let err = tocsin.check_schedule("PNOPE").unwrap_err();
+    assert_eq!(err.code(), "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_renders_explains_and_checks_from_the_cache() {
+    let now = now();
+    let fake = fake(now).await;
+    let cli = crate::support::Cli::new();
+    // Sync into the CLI's own data directory.
+    std::env::set_var("TOCSIN_IT_SCHEDULE_CLI2", TOKEN);
+    let tocsin = Arc::new(Tocsin::open(cli.data_dir.path()).unwrap());
+    let new = NewAccount {
+        name: "pd".into(),
+        kind: tocsin::model::ProviderKind::Pagerduty,
+        api_url: Some(fake.url()),
+        token: TokenSource::Env {
+            var: "TOCSIN_IT_SCHEDULE_CLI2".into(),
+        },
+        email: None,
+    };
+    tocsin.add_account(new, None).unwrap();
+    let notifier = Arc::new(RecordingNotifier::default());
+    let engine = Engine::with_config(tocsin.clone(), notifier, EngineConfig::default());
+    engine
+        .sync_once(None)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+        .unwrap();
+
+    let until = (now + Duration::days(3)).to_rfc3339();
+    let out = cli.run(&[
+        "schedule", "render", "PSOK", "--since", "now", "--until", &until, "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["final_entries"][0]["user"]["id"], ME);
+
+    let at = (now + Duration::hours(5 * 24 + 12)).to_rfc3339();
+    let out = cli.run(&["schedule", "explain", "PSOK", "--at", &at]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("override") && text.contains(STANDIN),
+        "{text}"
+    );
+
+    let out = cli.run(&["schedule", "check", "PSREV"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("listed the layers in reverse"), "{text}");
+
+    let out = cli.run(&["schedule", "explain", "PSOK", "--at", "yesterday"]);
+    assert!(!out.status.success());
+
+    // In three days the top layer has ended: level 1 is the backup through the schedule.
+    let at = (now + Duration::days(3)).to_rfc3339();
+    let text = cli.ok(&["oncall", "--at", &at]);
+    assert!(
+        text.contains("level 1 (escalates after 30 min)  User PUSER02"),
+        "{text}"
+    );
+    assert!(text.contains("via schedule PSOK"), "{text}");
+    assert!(
+        text.contains("level 2 (escalates after 15 min)  Grace Backup"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oncall_at_resolves_schedule_targets_locally() {
+    let now = now();
+    let fake = fake(now).await;
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_ONCALL");
+    engine
+        .sync_once(None)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+        .unwrap();
+
+    let rows = tocsin.oncall_at(now + Duration::hours(1)).unwrap();
+
+    let who: Vec<(i64, Option<&str>, Option<&str>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.level,
+                r.user.as_ref().map(|u| u.id.as_str()),
+                r.schedule_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        vec![(1, Some(ME), Some("PSOK")), (2, Some(BACKUP), None)]
+    );
+}
