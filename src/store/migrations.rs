@@ -387,6 +387,7 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO postmortem_review_policy (severity, days, business_days)
         VALUES (1, 3, 0), (2, 5, 1), (3, 10, 1), (4, 20, 1);
+    "#,
     // The paging policy: one JSON policy per account (none stored means the defaults), what
     // each claimed page became (held for quiet hours, skipped by a filter, why it paged, its
     // repeats) on its ledger row so the decision commits with the claim, local snoozes of
@@ -415,6 +416,7 @@ pub const MIGRATIONS: &[&str] = &[
         raised_at   TEXT NOT NULL,
         shown_at    TEXT
     );
+    "#,
     // Schedules: each definition as read from the provider (time zone, layers with their
     // restrictions, overrides; JSON of a schedule::ScheduleDef) and the provider's own final
     // schedule for the window read, so schedules render offline and can be cross-checked.

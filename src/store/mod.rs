@@ -148,6 +148,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_migration_is_sql_alone() {
+        // Merging two branches that each append a migration can swallow a closing `"#,` and
+        // glue the next entry's Rust comment and raw-string opener into this SQL.
+        for (n, sql) in migrations::MIGRATIONS.iter().enumerate() {
+            let glued = sql
+                .lines()
+                .any(|l| l.trim_start().starts_with("//") || l.contains("r#\""));
+            assert!(!glued, "migration {} holds Rust source", n + 1);
+        }
+    }
+
+    #[test]
     fn open_applies_migrations_once_and_sets_pragmas() {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
