@@ -10,6 +10,7 @@ use crate::cockpit::{Timer, TimerKind};
 use crate::error::{Error, Result};
 use crate::model::{Id, Incident, OutboxEntry, Urgency, Write};
 use crate::paging_policy::PageReason;
+use crate::postmortem::ReviewDue;
 use crate::store::{ClaimedPage, SelfAlarm};
 
 /// More new pages than this in one pass are shown as a single summary.
@@ -45,6 +46,8 @@ pub trait Notifier: Send + Sync {
     fn self_alarm(&self, alarm: &SelfAlarm) -> Result<()>;
     /// A cockpit timer that came due: a delegated task or the next stakeholder update.
     fn reminder(&self, timer: &Timer) -> Result<()>;
+    /// A postmortem's review date has come and it is not reviewed yet.
+    fn review_due(&self, review: &ReviewDue) -> Result<()>;
     /// An action the provider refused (the incident was resolved elsewhere, say): the person
     /// may have acted from a notification and must not believe it worked.
     fn refused(&self, entry: &OutboxEntry) -> Result<()>;
@@ -152,6 +155,17 @@ pub fn self_alarm_text(alarm: &SelfAlarm) -> (String, String) {
     let body = format!(
         "You are on call, and Tocsin has not synced {account} since {since}. \
          Check your connection or the account's health."
+    );
+    (escape_markup(&title), escape_markup(&body))
+}
+
+/// A review reminder's title and body, safe like a page's.
+pub fn review_text(review: &ReviewDue) -> (String, String) {
+    let title = "Postmortem review due".to_string();
+    let body = format!(
+        "{} is due for review on {}.",
+        one_line(&review.title, MAX_FIELD_CHARS),
+        one_line(&review.due_on, 10)
     );
     (escape_markup(&title), escape_markup(&body))
 }
@@ -384,6 +398,11 @@ impl Notifier for DesktopNotifier {
         self.show(&title, &body, look)
     }
 
+    fn review_due(&self, review: &ReviewDue) -> Result<()> {
+        let (title, body) = review_text(review);
+        self.show(&title, &body, Look::default())
+    }
+
     fn refused(&self, entry: &OutboxEntry) -> Result<()> {
         let (title, body) = refused_text(entry);
         let look = Look {
@@ -409,6 +428,8 @@ pub struct RecordingNotifier {
     pub held: Mutex<Vec<Vec<Id>>>,
     /// Each self-alarm: the account and whether it told of a recovery.
     pub self_alarms: Mutex<Vec<(Id, bool)>>,
+    /// Ids of the postmortems whose review it was asked to remind of.
+    pub reviews: Mutex<Vec<Id>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -447,6 +468,11 @@ impl Notifier for RecordingNotifier {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(ids);
+        Ok(())
+    }
+
+    fn review_due(&self, review: &ReviewDue) -> Result<()> {
+        lock(&self.reviews).push(review.postmortem_id);
         Ok(())
     }
 

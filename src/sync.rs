@@ -269,6 +269,7 @@ impl Engine {
             }
             self.raise_pages().await;
             self.raise_reminders().await;
+            self.raise_review_reminders().await;
             self.raise_policy_pages().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -601,6 +602,44 @@ impl Engine {
 
     /// Claims every cockpit timer that came due and shows it, once each across processes;
     /// a reminder that could not be shown is given back and tried on the next tick.
+    /// One notification per postmortem whose review date has come, once per due date.
+    pub async fn raise_review_reminders(&self) {
+        if !self.config.raise_pages {
+            return;
+        }
+        let today = Utc::now().date_naive();
+        let due = match self.tocsin.store().claim_due_reviews(today) {
+            Ok(due) if due.is_empty() => return,
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the postmortems' review dates");
+                return;
+            }
+        };
+        let notifier = self.notifier.clone();
+        let shown = tokio::task::spawn_blocking(move || {
+            due.iter()
+                .map(|r| (r.postmortem_id, notifier.review_due(r).is_ok()))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+
+        let store = self.tocsin.store();
+        for (id, _) in shown.iter().filter(|(_, ok)| !ok) {
+            if let Err(e) = store.release_review(*id) {
+                tracing::error!(error = %e, postmortem = id, "cannot give a review reminder back");
+            }
+        }
+        let failed = shown.iter().filter(|(_, ok)| !ok).count();
+        self.report_notifier_health(failed);
+        tracing::info!(
+            shown = shown.len() - failed,
+            failed,
+            "review reminders raised"
+        );
+    }
+
     pub async fn raise_reminders(&self) {
         if !self.config.raise_pages {
             return;

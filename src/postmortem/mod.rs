@@ -132,6 +132,16 @@ pub struct Postmortem {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A postmortem whose review has come due, for its reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewDue {
+    pub postmortem_id: Id,
+    /// The author's title (render as text).
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+}
+
 /// One row of the postmortem list: everything but the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -356,10 +366,8 @@ impl ReviewPolicy {
     }
 }
 
-/// Whether a review due on `due` is late on `today`.
-///
-/// TODO(postmortem-reminder): overdue is computed when read (list, show); the engine does not
-/// yet raise a notification when a review comes due, as it does for cockpit timers.
+/// Whether a review due on `due` is late on `today`. On the due date itself the engine
+/// reminds once (`Store::claim_due_reviews`); after it the postmortem shows as overdue.
 pub fn is_overdue(status: PostmortemStatus, due: Option<NaiveDate>, today: NaiveDate) -> bool {
     status.awaits_review() && due.is_some_and(|d| today > d)
 }

@@ -444,4 +444,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX schedule_final_entries_by_schedule
         ON schedule_final_entries(account_id, schedule_id, start_at);
     "#,
+    // The review due date a postmortem's reminder was shown for, so each due date reminds
+    // once across restarts and processes, and a new due date reminds again.
+    r#"
+    ALTER TABLE postmortems ADD COLUMN review_reminded_for TEXT;
+    "#,
 ];

@@ -14,7 +14,8 @@ use crate::model::Id;
 use crate::postmortem::stats::IncidentTimes;
 use crate::postmortem::{
     self, is_overdue, ActionItem, ActionItemInput, ActionItemType, Postmortem, PostmortemListing,
-    PostmortemStatus, PostmortemVersion, ReviewPolicy, SaveOutcome, Template, VersionReason,
+    PostmortemStatus, PostmortemVersion, ReviewDue, ReviewPolicy, SaveOutcome, Template,
+    VersionReason,
 };
 
 const COLUMNS: &str = "id, title, body, template, status, severity, revision, review_due, \
@@ -262,6 +263,47 @@ impl Store {
         tx.commit()?;
         drop(conn);
         self.postmortem(id)
+    }
+
+    /// Claims the reminders of reviews due by `today`: postmortems still awaiting review whose
+    /// due date has come and was not reminded of yet. Claimed in one transaction, so two
+    /// processes never show the same one; give back with [`Store::release_review`].
+    pub fn claim_due_reviews(&self, today: NaiveDate) -> Result<Vec<ReviewDue>> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let due = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, title, review_due FROM postmortems
+                 WHERE status IN ('draft', 'in_review') AND review_due IS NOT NULL
+                   AND review_due <= ?1 AND review_reminded_for IS NOT review_due
+                 ORDER BY review_due, id",
+            )?;
+            let rows = stmt.query_map([today.to_string()], |r| {
+                Ok(ReviewDue {
+                    postmortem_id: r.get(0)?,
+                    title: r.get(1)?,
+                    due_on: r.get(2)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        for review in &due {
+            tx.execute(
+                "UPDATE postmortems SET review_reminded_for = review_due WHERE id = ?1",
+                [review.postmortem_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(due)
+    }
+
+    /// Gives a claimed review reminder back, when it could not be shown.
+    pub fn release_review(&self, postmortem: Id) -> Result<()> {
+        self.conn().execute(
+            "UPDATE postmortems SET review_reminded_for = NULL WHERE id = ?1",
+            [postmortem],
+        )?;
+        Ok(())
     }
 
     pub fn action_items(&self, id: Id) -> Result<Vec<ActionItem>> {

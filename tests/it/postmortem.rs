@@ -210,3 +210,51 @@ fn templates_export_import_and_reset_through_the_cli() {
     let bad = cli.run(&["postmortem", "template", "import", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown placeholder"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_coming_due_reminds_once_and_not_once_reviewed() {
+    use std::sync::Arc;
+    use tocsin::paging::RecordingNotifier;
+    use tocsin::postmortem::PostmortemStatus;
+    use tocsin::sync::Engine;
+
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = Arc::new(tocsin::Tocsin::open(dir.path()).unwrap());
+    let incident = tocsin.declare_local("Checkout down", 1).unwrap();
+    let pm = tocsin.start_postmortem(&[incident.id], None).unwrap();
+    let other = tocsin.start_postmortem(&[incident.id], None).unwrap();
+    let notifier = Arc::new(RecordingNotifier::default());
+    let engine = Engine::new(tocsin.clone(), notifier.clone());
+    let reviews = || notifier.reviews.lock().unwrap().clone();
+
+    // Not due yet (a SEV-1 review is due in three days): nothing.
+    engine.raise_review_reminders().await;
+    assert!(reviews().is_empty());
+
+    // Both come due; one is reviewed first and so is never reminded of.
+    let conn = rusqlite::Connection::open(dir.path().join("tocsin.sqlite3")).unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    conn.execute("UPDATE postmortems SET review_due = ?1", [&today])
+        .unwrap();
+    tocsin
+        .set_postmortem_status(other.id, PostmortemStatus::InReview)
+        .unwrap();
+    tocsin
+        .set_postmortem_status(other.id, PostmortemStatus::Reviewed)
+        .unwrap();
+    engine.raise_review_reminders().await;
+    assert_eq!(reviews(), [pm.id]);
+
+    // Once per due date, across engines (as across restarts); a new due date reminds again.
+    let again = Engine::new(tocsin.clone(), notifier.clone());
+    again.raise_review_reminders().await;
+    assert_eq!(reviews(), [pm.id]);
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    conn.execute(
+        "UPDATE postmortems SET review_due = ?1 WHERE id = ?2",
+        rusqlite::params![yesterday, pm.id],
+    )
+    .unwrap();
+    again.raise_review_reminders().await;
+    assert_eq!(reviews(), [pm.id, pm.id]);
+}
