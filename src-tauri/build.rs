@@ -81,6 +81,7 @@ const COMMANDS: &[&str] = &[
     "reset_postmortem_template",
     "postmortem_stats",
     "save_postmortem_export",
+    "print_window",
     // The paging policy (paging_commands.rs).
     "get_paging_policy",
     "set_paging_policy",

@@ -167,6 +167,7 @@ pub fn app_builder<R: Runtime>(
             postmortem_commands::reset_postmortem_template,
             postmortem_commands::postmortem_stats,
             postmortem_commands::save_postmortem_export,
+            postmortem_commands::print_window,
             paging_commands::get_paging_policy,
             paging_commands::set_paging_policy,
             paging_commands::snooze_page,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
 use tocsin::model::Id;
 use tocsin::postmortem::export::Format;
 use tocsin::postmortem::{
@@ -185,6 +185,15 @@ pub async fn save_postmortem_export<R: Runtime>(
         Ok(path.display().to_string())
     })
     .await
+}
+
+/// Opens the system's print dialog for the window (where "Save as PDF" lives); the page's
+/// print stylesheet leaves only the postmortem's text.
+#[tauri::command]
+pub async fn print_window<R: Runtime>(window: WebviewWindow<R>) -> CommandResult<()> {
+    window
+        .print()
+        .map_err(|e| CommandError::from(tocsin::Error::Io(std::io::Error::other(e.to_string()))))
 }
 
 /// A new file `postmortem-<id>[-n].<ext>` in `dir`, written whole or not at all.

@@ -705,6 +705,7 @@ fn a_postmortem_is_drafted_autosaved_reviewed_and_exported_from_the_window() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let stats = invoke(&window, "postmortem_stats", json!({ "sinceDays": null })).unwrap();
     assert_eq!(stats["incidents"], 1);
+    invoke(&window, "print_window", json!({})).expect("the window may print itself");
 }
 
 #[test]

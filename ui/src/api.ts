@@ -131,6 +131,8 @@ export const api = {
     invoke<string>("save_postmortem_export", { id, format }),
   /** Queues the summary as a note on each incident: `[incident, outbox entry or null]` each. */
   publishPostmortem: (id: Id) => invoke<[Id, Id | null][]>("publish_postmortem", { id }),
+  /** The system's print dialog for the window; the print stylesheet keeps only the text. */
+  printWindow: () => invoke<null>("print_window"),
   listPostmortemTemplates: () => invoke<Template[]>("list_postmortem_templates"),
   /** Over the incidents of the last `sinceDays` days; all of the cache when null. */
   postmortemStats: (sinceDays: number | null) => invoke<Stats>("postmortem_stats", { sinceDays }),

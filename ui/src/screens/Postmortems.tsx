@@ -426,6 +426,7 @@ function Output({ id }: { id: Id }) {
     mutationFn: (format: "md" | "html") => api.savePostmortemExport(id, format),
     onSuccess: (path) => setSaid(`Saved to ${path}`),
   });
+  const print = useMutation({ mutationFn: api.printWindow });
   const publish = useMutation({
     mutationFn: () => api.publishPostmortem(id),
     onSuccess: (queued) =>
@@ -439,7 +440,7 @@ function Output({ id }: { id: Id }) {
       <button type="button" onClick={() => save.mutate("html")} data-testid="pm-export-html">
         Save as HTML
       </button>
-      <button type="button" onClick={() => window.print()}>
+      <button type="button" onClick={() => print.mutate()}>
         Print or save as PDF
       </button>
       <button type="button" onClick={() => publish.mutate()} data-testid="pm-publish">
@@ -450,8 +451,11 @@ function Output({ id }: { id: Id }) {
           {said}
         </p>
       )}
-      {(save.isError || publish.isError) && (
-        <ErrorBox error={save.error ?? publish.error} title="Could not export or publish" />
+      {(save.isError || publish.isError || print.isError) && (
+        <ErrorBox
+          error={save.error ?? publish.error ?? print.error}
+          title="Could not export, print or publish"
+        />
       )}
     </section>
   );
