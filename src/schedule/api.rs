@@ -69,7 +69,6 @@ impl Tocsin {
         Ok(check)
     }
 
-    // TODO(policy-at): loops (`num_loops`) and an incident's "goes to X in N minutes" next.
     /// For each escalation policy and level, who is on call at `at`: user targets directly,
     /// schedule targets rendered locally from the cache.
     pub fn oncall_at(&self, at: DateTime<Utc>) -> Result<Vec<OnCallAt>> {

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::escalation::{self, EscalationOutlook, Position, Roster};
 use crate::model::{Action, Id, Incident, IncidentDetail};
 use crate::provider::{PolicyRecord, RuleRecord, RuleTarget};
+use crate::schedule;
 
 /// Timeline kinds after which a new walk through the levels begins.
 const ANCHOR_KINDS: &[&str] = &["trigger", "escalate", "assign", "reassign", "unacknowledge"];
@@ -30,8 +31,12 @@ impl Store {
         let Some(policy) = load_policy(&conn, incident.account_id, policy_id)? else {
             return Ok(None);
         };
-        let roster = CachedRoster::load(&conn, incident.account_id)?;
+        let rows = CachedRoster::load(&conn, incident.account_id)?;
         drop(conn);
+        let roster = RenderedRoster {
+            store: self,
+            fallback: rows,
+        };
 
         let position = position(&detail, &policy, &roster, now);
         Ok(escalation::outlook(&policy, &position, now, &roster))
@@ -109,7 +114,7 @@ fn load_policy(conn: &Connection, account: Id, policy_id: &str) -> Result<Option
 fn position(
     detail: &IncidentDetail,
     policy: &PolicyRecord,
-    roster: &CachedRoster,
+    roster: &dyn Roster,
     now: DateTime<Utc>,
 ) -> Position {
     let incident = &detail.incident;
@@ -146,7 +151,7 @@ fn stated_level(summary: &str) -> Option<u32> {
 fn assignee_level(
     detail: &IncidentDetail,
     policy: &PolicyRecord,
-    roster: &CachedRoster,
+    roster: &dyn Roster,
     at: DateTime<Utc>,
 ) -> Option<u32> {
     let assignees: Vec<&str> = detail
@@ -163,6 +168,38 @@ fn assignee_level(
                 .any(|p| assignees.contains(&p.as_str()))
         })
     })
+}
+
+/// Who is on call, from the schedules' cached definitions rendered locally at the instant
+/// asked about; the provider's on-call rows where a schedule has no definition cached (a
+/// token that may not read schedules), does not render, or renders nobody.
+struct RenderedRoster<'a> {
+    store: &'a Store,
+    fallback: CachedRoster,
+}
+
+impl Roster for RenderedRoster<'_> {
+    fn people(
+        &self,
+        policy: &str,
+        level: u32,
+        target: &RuleTarget,
+        at: DateTime<Utc>,
+    ) -> Vec<String> {
+        if target.kind != "schedule" {
+            return vec![target.name.clone()];
+        }
+        let rendered = self
+            .store
+            .schedule_detail(&target.id)
+            .and_then(|detail| schedule::explain(&detail.def, at));
+        // A rendered gap is not taken over the provider's word that someone is on call (an
+        // override made since the last read, say): the provider's rows decide then.
+        match rendered.ok().and_then(|e| e.on_call) {
+            Some(user) => vec![user.name],
+            None => self.fallback.people(policy, level, target, at),
+        }
+    }
 }
 
 /// Who is on call, from the provider's on-call rows in the cache. They cover the window the

@@ -266,3 +266,42 @@ async fn oncall_at_resolves_schedule_targets_locally() {
         vec![(1, Some(ME), Some("PSOK")), (2, Some(BACKUP), None)]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incident_escalates_to_whoever_the_schedule_has_at_that_moment() {
+    let now = now();
+    let fake = fake(now).await;
+    let s = fake.state();
+    // I am on the schedule for the next twenty minutes; then the backup takes over.
+    let base = layer("PBASE2", BACKUP, now - Duration::days(1), None);
+    let top = layer(
+        "PTOP2",
+        ME,
+        now - Duration::days(1),
+        Some(now + Duration::minutes(20)),
+    );
+    s.add_schedule("PSNEXT", "Next", "America/New_York");
+    s.set_schedule_layers("PSNEXT", vec![base, top]);
+    let levels = vec![(30, vec![ME.into()]), (10, vec!["PSNEXT".into()])];
+    s.add_escalation_policy("PPOL02", "Payments", levels);
+    s.add_incident(tocsin_fakes::NewIncident {
+        title: "Payments down".into(),
+        escalation_policy_id: "PPOL02".into(),
+        assignee_ids: vec![ME.into()],
+        created_at: now - Duration::minutes(1),
+        ..Default::default()
+    });
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_ESCALATION");
+    engine.sync_once(None).await.unwrap();
+    drop(fake);
+
+    let incident = tocsin.incidents(&Default::default()).unwrap()[0].id;
+    let outlook = tocsin
+        .escalation(incident)
+        .unwrap()
+        .expect("the policy is cached");
+    let next = outlook.next.expect("a second level");
+    assert_eq!(next.at, now + Duration::minutes(29));
+    // Rendered at the moment of escalation, past the handoff: the backup, not me.
+    assert_eq!(next.targets[0].people, [format!("User {BACKUP}")]);
+}
