@@ -42,6 +42,17 @@ pub enum ScheduleCommand {
         #[arg(long)]
         json: bool,
     },
+    /// My upcoming shifts on every cached schedule; `--ics FILE` writes them as a calendar.
+    Shifts {
+        /// How many days ahead, from now (up to 400).
+        #[arg(long, default_value_t = 28)]
+        days: i64,
+        /// Write an iCalendar (.ics) file here instead of printing.
+        #[arg(long)]
+        ics: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare the local rendering with the provider's final schedule over the window read.
     Check {
         id: String,
@@ -73,6 +84,7 @@ pub fn run(tocsin: &Tocsin, cmd: ScheduleCommand) -> Result<ExitCode> {
             print_rendering(&r, json);
             Ok(ExitCode::SUCCESS)
         }
+        ScheduleCommand::Shifts { days, ics, json } => shifts(tocsin, days, ics, json),
         ScheduleCommand::Explain { id, at, json } => {
             let e = tocsin.explain_schedule(&id, at)?;
             print_explanation(&e, json);
@@ -322,4 +334,45 @@ pub fn print_oncall_at(items: &[OnCallAt], as_json: bool) {
             note
         );
     }
+}
+
+fn shifts(
+    tocsin: &Tocsin,
+    days: i64,
+    ics: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let since = Utc::now();
+    let until = since + chrono::Duration::days(days.max(0));
+    if let Some(path) = ics {
+        let text = tocsin.my_shifts_ics(since, until)?;
+        // Written whole or not at all: a calendar app may be watching the file.
+        let partial = path.with_extension("ics.partial");
+        std::fs::write(&partial, text)?;
+        std::fs::rename(&partial, &path)?;
+        println!("wrote {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let shifts = tocsin.my_shifts(since, until)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "shifts": shifts })).expect("JSON")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if shifts.is_empty() {
+        println!("No shifts in the next {days} days on the cached schedules.");
+    }
+    for s in &shifts {
+        let local = |t: DateTime<Utc>| t.with_timezone(&chrono::Local).format("%a %Y-%m-%d %H:%M");
+        println!(
+            "{} → {}  {}",
+            local(s.start),
+            local(s.end),
+            clean(&s.schedule_name)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -33,7 +33,88 @@ pub struct OnCallAt {
     pub note: Option<String>,
 }
 
+/// One stretch of a schedule's final rendering that is mine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MyShift {
+    pub account_id: Id,
+    pub schedule_id: String,
+    pub schedule_name: String,
+    pub time_zone: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The longest span `my_shifts` renders, in days (a year and a bit).
+pub const MAX_SHIFT_DAYS: i64 = 400;
+
 impl Tocsin {
+    /// My shifts over `[since, until)` on every cached schedule of every account that knows who
+    /// I am, rendered locally and in time order. A schedule that does not render is skipped
+    /// (and logged): the others still answer.
+    pub fn my_shifts(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<MyShift>> {
+        if until <= since || until - since > chrono::Duration::days(MAX_SHIFT_DAYS) {
+            return Err(crate::Error::Invalid(format!(
+                "ask for shifts over a span of up to {MAX_SHIFT_DAYS} days, ending after it starts"
+            )));
+        }
+        let me: std::collections::HashMap<Id, String> = (self.store.accounts()?.into_iter())
+            .filter_map(|a| a.user_id.map(|u| (a.id, u)))
+            .collect();
+
+        let mut shifts = Vec::new();
+        for cached in self.store.schedules()? {
+            let Some(my_id) = me.get(&cached.account_id) else {
+                continue;
+            };
+            let rendering = match self.render_schedule(&cached.id, since, until) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(schedule = %cached.id, error = %e, "schedule skipped for shifts");
+                    continue;
+                }
+            };
+            let mine = rendering
+                .final_entries
+                .into_iter()
+                .filter(|e| &e.user.id == my_id);
+            shifts.extend(mine.map(|e| MyShift {
+                account_id: cached.account_id,
+                schedule_id: cached.id.clone(),
+                schedule_name: cached.name.clone(),
+                time_zone: cached.time_zone.clone().unwrap_or_else(|| "UTC".into()),
+                start: e.start,
+                end: e.end,
+            }));
+        }
+        shifts.sort_by(|a, b| (a.start, &a.schedule_id).cmp(&(b.start, &b.schedule_id)));
+        Ok(shifts)
+    }
+
+    /// My shifts as an iCalendar file's text.
+    pub fn my_shifts_ics(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<String> {
+        let events: Vec<crate::ics::Event> = (self.my_shifts(since, until)?.into_iter())
+            .map(|s| crate::ics::Event {
+                // Stable across exports, so importing again updates rather than duplicates.
+                uid: format!(
+                    "{}-{}-{}@tocsin",
+                    s.account_id,
+                    s.schedule_id,
+                    s.start.timestamp()
+                ),
+                start: s.start,
+                end: s.end,
+                summary: format!("On call: {}", s.schedule_name),
+                description: format!("Schedule {} ({})", s.schedule_name, s.time_zone),
+            })
+            .collect();
+        Ok(crate::ics::calendar(
+            "Tocsin: my on-call shifts",
+            &events,
+            Utc::now(),
+        ))
+    }
+
     /// Every cached schedule, with when its definition was last read.
     pub fn schedules(&self) -> Result<Vec<CachedSchedule>> {
         self.store.schedules()

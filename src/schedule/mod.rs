@@ -32,7 +32,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 
-pub use api::OnCallAt;
+pub use api::{MyShift, OnCallAt, MAX_SHIFT_DAYS};
 pub use check::{compare, cross_check, CrossCheck, Disagreement, LayerOrder};
 pub use explain::{explain, Explanation, LayerOutcome, LayerVerdict, OnCallReason, Shift};
 

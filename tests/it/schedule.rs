@@ -305,3 +305,39 @@ async fn an_incident_escalates_to_whoever_the_schedule_has_at_that_moment() {
     // Rendered at the moment of escalation, past the handoff: the backup, not me.
     assert_eq!(next.targets[0].people, [format!("User {BACKUP}")]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn my_shifts_are_listed_and_exported_as_a_calendar() {
+    let now = now();
+    let fake = fake(now).await;
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_SHIFTS");
+    engine.sync_once(None).await.unwrap();
+    drop(fake);
+
+    // PSOK has me on top until two days from now; PSREV's backwards layers bury me.
+    let shifts = tocsin.my_shifts(now, now + Duration::days(7)).unwrap();
+    let got: Vec<_> = shifts
+        .iter()
+        .map(|s| (s.schedule_id.as_str(), s.start, s.end))
+        .collect();
+    assert_eq!(got, [("PSOK", now, now + Duration::days(2))]);
+
+    let ics = tocsin.my_shifts_ics(now, now + Duration::days(7)).unwrap();
+    let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    assert!(ics.contains("SUMMARY:On call: PSOK\r\n"));
+    assert!(ics.contains(&format!("DTSTART:{}\r\n", stamp(now))));
+    assert!(ics.contains(&format!("DTEND:{}\r\n", stamp(now + Duration::days(2)))));
+    // Exported twice, the same shift keeps its UID, so a calendar updates it in place.
+    let again = tocsin.my_shifts_ics(now, now + Duration::days(7)).unwrap();
+    let uid = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("UID:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(uid(&ics), uid(&again));
+
+    let err = tocsin
+        .my_shifts(now, now + Duration::days(500))
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid");
+}
