@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{Id, Incident, OutboxEntry, Urgency, Write};
 use crate::paging_policy::PageReason;
 use crate::postmortem::ReviewDue;
+use crate::schedule::MyShift;
 use crate::store::{ClaimedPage, SelfAlarm};
 
 /// More new pages than this in one pass are shown as a single summary.
@@ -48,6 +49,8 @@ pub trait Notifier: Send + Sync {
     fn reminder(&self, timer: &Timer) -> Result<()>;
     /// A postmortem's review date has come and it is not reviewed yet.
     fn review_due(&self, review: &ReviewDue) -> Result<()>;
+    /// One of my on-call shifts starts soon.
+    fn shift_starts(&self, shift: &MyShift) -> Result<()>;
     /// An action the provider refused (the incident was resolved elsewhere, say): the person
     /// may have acted from a notification and must not believe it worked.
     fn refused(&self, entry: &OutboxEntry) -> Result<()>;
@@ -166,6 +169,21 @@ pub fn review_text(review: &ReviewDue) -> (String, String) {
         "{} is due for review on {}.",
         one_line(&review.title, MAX_FIELD_CHARS),
         one_line(&review.due_on, 10)
+    );
+    (escape_markup(&title), escape_markup(&body))
+}
+
+/// A shift reminder's title and body, safe like a page's; times in the local zone.
+pub fn shift_text(shift: &MyShift) -> (String, String) {
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local);
+    let title = format!(
+        "Your on-call shift starts at {}",
+        local(shift.start).format("%H:%M")
+    );
+    let body = format!(
+        "{}, until {}.",
+        one_line(&shift.schedule_name, MAX_FIELD_CHARS),
+        local(shift.end).format("%a %Y-%m-%d %H:%M")
     );
     (escape_markup(&title), escape_markup(&body))
 }
@@ -403,6 +421,11 @@ impl Notifier for DesktopNotifier {
         self.show(&title, &body, Look::default())
     }
 
+    fn shift_starts(&self, shift: &MyShift) -> Result<()> {
+        let (title, body) = shift_text(shift);
+        self.show(&title, &body, Look::default())
+    }
+
     fn refused(&self, entry: &OutboxEntry) -> Result<()> {
         let (title, body) = refused_text(entry);
         let look = Look {
@@ -430,6 +453,8 @@ pub struct RecordingNotifier {
     pub self_alarms: Mutex<Vec<(Id, bool)>>,
     /// Ids of the postmortems whose review it was asked to remind of.
     pub reviews: Mutex<Vec<Id>>,
+    /// The shifts it was asked to announce: schedule id and start.
+    pub shifts: Mutex<Vec<(String, chrono::DateTime<chrono::Utc>)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -473,6 +498,11 @@ impl Notifier for RecordingNotifier {
 
     fn review_due(&self, review: &ReviewDue) -> Result<()> {
         lock(&self.reviews).push(review.postmortem_id);
+        Ok(())
+    }
+
+    fn shift_starts(&self, shift: &MyShift) -> Result<()> {
+        lock(&self.shifts).push((shift.schedule_id.clone(), shift.start));
         Ok(())
     }
 

@@ -62,6 +62,8 @@ pub struct EngineConfig {
     pub history_days: i64,
     /// Whether this engine raises pages; an engine that only syncs must not claim them.
     pub raise_pages: bool,
+    /// How long before one of my shifts starts its reminder is shown.
+    pub shift_reminder_lead: Duration,
 }
 
 impl Default for EngineConfig {
@@ -73,6 +75,7 @@ impl Default for EngineConfig {
             retry: RetryPolicy::default(),
             history_days: 90,
             raise_pages: true,
+            shift_reminder_lead: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -262,6 +265,7 @@ impl Engine {
     pub async fn run(self: Arc<Self>) {
         tokio::spawn(self.clone().outbox_loop());
         let mut loops: HashMap<Id, (Account, tokio::task::JoinHandle<()>)> = HashMap::new();
+        let mut tick: u64 = 0;
         loop {
             match self.tocsin.accounts() {
                 Ok(accounts) => self.reconcile_loops(&accounts, &mut loops),
@@ -270,6 +274,11 @@ impl Engine {
             self.raise_pages().await;
             self.raise_reminders().await;
             self.raise_review_reminders().await;
+            // Rendering every schedule is not a once-a-second job; twice a minute is on time.
+            if tick % 30 == 0 {
+                self.raise_shift_reminders().await;
+            }
+            tick = tick.wrapping_add(1);
             self.raise_policy_pages().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -602,6 +611,56 @@ impl Engine {
 
     /// Claims every cockpit timer that came due and shows it, once each across processes;
     /// a reminder that could not be shown is given back and tried on the next tick.
+    /// One notification per shift of mine starting within the lead time, once per shift.
+    pub async fn raise_shift_reminders(&self) {
+        if !self.config.raise_pages {
+            return;
+        }
+        let now = Utc::now();
+        let lead = chrono::Duration::from_std(self.config.shift_reminder_lead)
+            .unwrap_or_else(|_| chrono::Duration::minutes(15));
+        let tocsin = self.tocsin.clone();
+        let notifier = self.notifier.clone();
+        let shown = tokio::task::spawn_blocking(move || -> crate::Result<(usize, usize)> {
+            let store = tocsin.store();
+            let soon = tocsin.my_shifts(now, now + lead)?;
+            let (mut ok, mut failed) = (0, 0);
+            // A shift already under way when the window opens is not "starting soon".
+            for shift in soon.iter().filter(|s| s.start > now) {
+                if !store.claim_shift_reminder(
+                    shift.account_id,
+                    &shift.schedule_id,
+                    shift.start,
+                    now,
+                )? {
+                    continue;
+                }
+                if notifier.shift_starts(shift).is_ok() {
+                    ok += 1;
+                } else {
+                    failed += 1;
+                    store.release_shift_reminder(
+                        shift.account_id,
+                        &shift.schedule_id,
+                        shift.start,
+                    )?;
+                }
+            }
+            Ok((ok, failed))
+        })
+        .await;
+
+        match shown {
+            Ok(Ok((0, 0))) => {}
+            Ok(Ok((ok, failed))) => {
+                self.report_notifier_health(failed);
+                tracing::info!(shown = ok, failed, "shift reminders raised");
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot raise shift reminders"),
+            Err(e) => tracing::error!(error = %e, "shift reminders task failed"),
+        }
+    }
+
     /// One notification per postmortem whose review date has come, once per due date.
     pub async fn raise_review_reminders(&self) {
         if !self.config.raise_pages {

@@ -449,4 +449,15 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE postmortems ADD COLUMN review_reminded_for TEXT;
     "#,
+    // Shift reminders shown, one row per shift (schedule and start), so each shift reminds
+    // once across restarts and processes.
+    r#"
+    CREATE TABLE shift_reminders (
+        account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        schedule_id  TEXT NOT NULL,
+        start_at     TEXT NOT NULL,
+        shown_at     TEXT NOT NULL,
+        PRIMARY KEY (account_id, schedule_id, start_at)
+    );
+    "#,
 ];

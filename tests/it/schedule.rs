@@ -341,3 +341,35 @@ async fn my_shifts_are_listed_and_exported_as_a_calendar() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shift_starting_soon_is_announced_once() {
+    let now = now();
+    let fake = fake(now).await;
+    let s = fake.state();
+    let base = layer("PBASE3", BACKUP, now - Duration::days(1), None);
+    let soon = now + Duration::minutes(10);
+    let top = layer("PTOP3", ME, soon, Some(now + Duration::days(1)));
+    s.add_schedule("PSSOON", "Soon", "Australia/Lord_Howe");
+    s.set_schedule_layers("PSSOON", vec![base, top]);
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_SOON");
+    engine.sync_once(None).await.unwrap();
+    drop(fake);
+
+    let notifier = Arc::new(RecordingNotifier::default());
+    let engine = Engine::with_config(tocsin.clone(), notifier.clone(), EngineConfig::default());
+    engine.raise_shift_reminders().await;
+    // PSOK's shift of mine is under way already: only the one about to start is announced.
+    assert_eq!(
+        *notifier.shifts.lock().unwrap(),
+        [("PSSOON".to_string(), soon)]
+    );
+
+    let restarted = Engine::with_config(tocsin, notifier.clone(), EngineConfig::default());
+    restarted.raise_shift_reminders().await;
+    assert_eq!(
+        notifier.shifts.lock().unwrap().len(),
+        1,
+        "once per shift, across restarts"
+    );
+}
