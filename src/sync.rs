@@ -275,7 +275,7 @@ impl Engine {
             self.raise_reminders().await;
             self.raise_review_reminders().await;
             // Rendering every schedule is not a once-a-second job; twice a minute is on time.
-            if tick % 30 == 0 {
+            if tick.is_multiple_of(30) {
                 self.raise_shift_reminders().await;
             }
             tick = tick.wrapping_add(1);

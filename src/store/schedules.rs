@@ -180,6 +180,39 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Claims the reminder of one shift; false when it was claimed (shown) already.
+    pub fn claim_shift_reminder(
+        &self,
+        account: Id,
+        schedule_id: &str,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let inserted = self.conn().execute(
+            "INSERT OR IGNORE INTO shift_reminders (account_id, schedule_id, start_at, shown_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![account, schedule_id, ts(start), ts(now)],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    /// Gives a claimed shift reminder back, when it could not be shown.
+    pub fn release_shift_reminder(
+        &self,
+        account: Id,
+        schedule_id: &str,
+        start: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM shift_reminders
+             WHERE account_id = ?1 AND schedule_id = ?2 AND start_at = ?3",
+            params![account, schedule_id, ts(start)],
+        )?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,38 +272,5 @@ mod tests {
             store.schedule_detail("PNOPE").unwrap_err().code(),
             "not_found"
         );
-    }
-}
-
-impl Store {
-    /// Claims the reminder of one shift; false when it was claimed (shown) already.
-    pub fn claim_shift_reminder(
-        &self,
-        account: Id,
-        schedule_id: &str,
-        start: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let inserted = self.conn().execute(
-            "INSERT OR IGNORE INTO shift_reminders (account_id, schedule_id, start_at, shown_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![account, schedule_id, ts(start), ts(now)],
-        )?;
-        Ok(inserted == 1)
-    }
-
-    /// Gives a claimed shift reminder back, when it could not be shown.
-    pub fn release_shift_reminder(
-        &self,
-        account: Id,
-        schedule_id: &str,
-        start: DateTime<Utc>,
-    ) -> Result<()> {
-        self.conn().execute(
-            "DELETE FROM shift_reminders
-             WHERE account_id = ?1 AND schedule_id = ?2 AND start_at = ?3",
-            params![account, schedule_id, ts(start)],
-        )?;
-        Ok(())
     }
 }
