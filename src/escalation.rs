@@ -15,6 +15,13 @@ use ts_rs::TS;
 use crate::model::IncidentStatus;
 use crate::provider::{PolicyRecord, RuleTarget};
 
+/// PagerDuty allows a handful of loops; a cached value beyond this is treated as this many.
+const MAX_LOOPS: u32 = 100;
+
+/// The longest delay a level is taken to have, in minutes (a year); beyond it the provider's
+/// value is nonsense and must not overflow the clock.
+const MAX_DELAY_MINUTES: i64 = 366 * 24 * 60;
+
 /// Who a policy target is at an instant.
 pub trait Roster {
     /// The names of the people `target` (a user or a schedule) stands for at `at`; empty when
@@ -88,7 +95,7 @@ pub fn outlook(
     roster: &dyn Roster,
 ) -> Option<EscalationOutlook> {
     let levels = u32::try_from(policy.rules.len()).ok().filter(|n| *n > 0)?;
-    let loops = u32::try_from(policy.num_loops.max(0)).unwrap_or(0);
+    let loops = u32::try_from(policy.num_loops.clamp(0, MAX_LOOPS as i64)).unwrap_or(0);
 
     let start = position.anchor_level.clamp(1, levels);
     let walking = position.status == IncidentStatus::Triggered;
@@ -134,11 +141,14 @@ fn walk(
     let (mut level, mut since, mut passes) = (start, anchor, 0);
 
     // Bounded: every step moves forward by at least a minute or ends the walk.
-    for _ in 0..(levels * (loops + 1) + 1) {
+    let steps = u64::from(levels) * (u64::from(loops) + 1) + 1;
+    for _ in 0..steps {
         let Some(step) = step_after(level, passes, loops, levels) else {
             break;
         };
-        let at = since + delay(policy, level);
+        let Some(at) = since.checked_add_signed(delay(policy, level)) else {
+            break;
+        };
         if at > now {
             break;
         }
@@ -173,7 +183,12 @@ fn next_level(
         return (None, Some(note));
     };
 
-    let at = since + delay(policy, level);
+    let Some(at) = since.checked_add_signed(delay(policy, level)) else {
+        return (
+            None,
+            Some("The next escalation is too far away to say when.".into()),
+        );
+    };
     let targets = resolve(policy, next, at, roster);
     let is_loop = next == 1;
     (
@@ -190,8 +205,8 @@ fn next_level(
 /// A level's delay; PagerDuty requires at least a minute, and a zero here must not make the
 /// walk stand still.
 fn delay(policy: &PolicyRecord, level: u32) -> Duration {
-    let minutes = policy.rules[(level - 1) as usize].delay_minutes.max(1);
-    Duration::minutes(minutes)
+    let minutes = policy.rules[(level - 1) as usize].delay_minutes;
+    Duration::minutes(minutes.clamp(1, MAX_DELAY_MINUTES))
 }
 
 fn resolve(
@@ -328,6 +343,28 @@ mod tests {
 
         assert_eq!(o.level, 2);
         assert_eq!(o.next.unwrap().at, at(11, 15));
+    }
+
+    #[test]
+    fn absurd_loops_and_delays_from_a_provider_do_not_overflow() {
+        let mut huge = policy(i64::MAX);
+        huge.rules
+            .iter_mut()
+            .for_each(|r| r.delay_minutes = i64::MAX);
+        let o = outlook(&huge, &triggered(10, 0), at(11, 0), &Names).unwrap();
+        assert_eq!((o.level, o.num_loops), (1, MAX_LOOPS));
+        assert_eq!(
+            o.next.unwrap().at,
+            at(10, 0) + Duration::minutes(MAX_DELAY_MINUTES)
+        );
+
+        let far = Position {
+            anchor: DateTime::<Utc>::MAX_UTC - Duration::minutes(5),
+            ..triggered(0, 0)
+        };
+        let o = outlook(&policy(0), &far, DateTime::<Utc>::MAX_UTC, &Names).unwrap();
+        assert!(o.next.is_none());
+        assert!(o.note.unwrap().contains("too far"));
     }
 
     #[test]

@@ -44,6 +44,14 @@ pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 /// would otherwise allocate tens of millions of entries).
 pub const MAX_SHIFTS_PER_LAYER: usize = 200_000;
 
+/// More layers than this is not a schedule anyone wrote by hand; each layer renders on its
+/// own, so their number multiplies the work.
+pub const MAX_LAYERS: usize = 64;
+
+/// The most shifts all layers together may produce in one render: the per-layer bound times
+/// many layers would still exhaust memory.
+pub const MAX_SHIFTS_TOTAL: usize = 400_000;
+
 /// More restrictions than this on one layer is not a schedule anyone wrote by hand.
 pub const MAX_RESTRICTIONS: usize = 64;
 
@@ -171,8 +179,16 @@ pub fn render(def: &ScheduleDef, since: DateTime<Utc>, until: DateTime<Utc>) -> 
 
     let mut layers = Vec::with_capacity(checked.layers.len());
     let mut shifts = Vec::with_capacity(checked.layers.len());
+    let mut total = 0;
     for (i, layer) in checked.layers.iter().enumerate() {
         let segments = layer::shifts(checked.tz, layer, since, until)?;
+        total += segments.len();
+        if total > MAX_SHIFTS_TOTAL {
+            return Err(invalid(format!(
+                "the layers would have more than {MAX_SHIFTS_TOTAL} shifts in this range; \
+                 render a shorter range"
+            )));
+        }
         layers.push(LayerRendering {
             id: layer.def.id.clone(),
             name: layer.def.name.clone(),
@@ -229,6 +245,9 @@ impl<'a> Checked<'a> {
         let tz = Tz::from_str(&def.time_zone)
             .map_err(|_| invalid(format!("unknown time zone `{}`", def.time_zone)))?;
 
+        if def.layers.len() > MAX_LAYERS {
+            return Err(invalid(format!("more than {MAX_LAYERS} layers")));
+        }
         let mut layers = Vec::with_capacity(def.layers.len());
         for (i, layer) in def.layers.iter().enumerate() {
             let restrictions = check_layer(layer)

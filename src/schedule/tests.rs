@@ -544,3 +544,26 @@ fn restriction_times_with_and_without_seconds_read_alike() {
         expect(&[("2026-01-05T09:30:00Z", "2026-01-05T09:31:00Z", "a")])
     );
 }
+
+#[test]
+fn too_many_layers_or_shifts_in_all_are_refused_not_rendered() {
+    let many: Vec<_> = (0..=MAX_LAYERS)
+        .map(|i| layer(&i.to_string(), "2026-01-05T00:00:00Z", DAY, &["a"]))
+        .collect();
+    let def = schedule("UTC", many, vec![]);
+    let err = render(&def, at("2026-01-01T00:00:00Z"), at("2026-01-02T00:00:00Z")).unwrap_err();
+    assert!(err.to_string().contains("layers"), "{err}");
+
+    // Each layer alone stays under its own bound; together they pass the total one.
+    let turn = 120;
+    let days = 100;
+    let per_layer = (days * 86_400 / turn) as usize;
+    assert!(per_layer < MAX_SHIFTS_PER_LAYER);
+    let count = MAX_SHIFTS_TOTAL / per_layer + 1;
+    let layers: Vec<_> = (0..count)
+        .map(|i| layer(&i.to_string(), "2026-01-01T00:00:00Z", turn, &["a", "b"]))
+        .collect();
+    let def = schedule("UTC", layers, vec![]);
+    let err = render(&def, at("2026-01-01T00:00:00Z"), at("2026-04-11T00:00:00Z")).unwrap_err();
+    assert!(err.to_string().contains("shifts"), "{err}");
+}
