@@ -205,7 +205,7 @@ impl Tocsin {
         let account = self.store.account(account_id)?;
         validate_declaration(declaration)?;
         match account.kind {
-            ProviderKind::Local => self.declare_local(&declaration.title, declaration.severity),
+            ProviderKind::Local => self.declare_local_as(declaration),
             ProviderKind::Alertmanager => Err(Error::Invalid(
                 "Alertmanager cannot open incidents; alerts come from Prometheus".into(),
             )),
@@ -308,6 +308,29 @@ impl Tocsin {
         self.apply_local(|n| provider::local::declared(title, severity, n))
     }
 
+    /// Declares an incident in the local workspace as `declaration` says: an urgency given
+    /// overrides the one the severity implies, and the details are kept with it.
+    fn declare_local_as(&self, declaration: &Declaration) -> Result<Incident> {
+        let title = declaration.title.trim();
+        let details = declaration.details.as_deref().map(str::trim);
+        if details.is_some_and(|d| d.chars().count() > MAX_DETAILS_CHARS) {
+            return Err(Error::Invalid(format!(
+                "details are at most {MAX_DETAILS_CHARS} characters"
+            )));
+        }
+        self.apply_local(|n| {
+            let mut batch = provider::local::declared(title, declaration.severity, n);
+            let record = &mut batch.incidents[0];
+            if let Some(urgency) = declaration.urgency {
+                record.urgency = urgency;
+            }
+            if let Some(text) = details.filter(|d| !d.is_empty()) {
+                record.details = serde_json::json!({ "details": text });
+            }
+            batch
+        })
+    }
+
     /// Starts a drill: a simulated page in the local workspace, clearly marked as a drill.
     pub fn start_drill(&self) -> Result<Incident> {
         self.apply_local(provider::local::drill)
@@ -323,6 +346,9 @@ impl Tocsin {
         self.store.incident_row(id)
     }
 }
+
+/// The longest free text a local declaration keeps.
+const MAX_DETAILS_CHARS: usize = 10_000;
 
 fn validate_declaration(d: &Declaration) -> Result<()> {
     let title = d.title.trim();
@@ -378,7 +404,7 @@ fn validate(new: &NewAccount, has_token: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::GlanceState;
+    use crate::model::{GlanceState, Urgency};
 
     #[test]
     fn the_glance_turns_from_paged_to_quiet_when_acknowledged() {
@@ -396,5 +422,46 @@ mod tests {
         let glance = tocsin.glance(10).unwrap();
         assert_eq!(glance.state(), GlanceState::NotOnCall);
         assert_eq!(glance.open.len(), 1, "acknowledged is still open");
+    }
+
+    #[test]
+    fn a_local_declaration_keeps_the_urgency_and_details_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let tocsin = Tocsin::open(dir.path()).unwrap();
+        let local = tocsin.store().local_account().unwrap().id;
+        let declaration = |severity, urgency, details: Option<&str>| Declaration {
+            title: "Queue backs up".into(),
+            severity,
+            service_id: None,
+            urgency,
+            priority_id: None,
+            details: details.map(Into::into),
+        };
+
+        let high = tocsin
+            .declare(
+                local,
+                &declaration(4, Some(Urgency::High), Some("  Consumers lag  ")),
+            )
+            .unwrap();
+        assert_eq!(high.urgency, Urgency::High);
+        assert_eq!(high.details["details"], "Consumers lag");
+
+        let low = tocsin
+            .declare(local, &declaration(1, Some(Urgency::Low), None))
+            .unwrap();
+        assert_eq!(low.urgency, Urgency::Low);
+        let implied = tocsin.declare(local, &declaration(1, None, None)).unwrap();
+        assert_eq!(
+            implied.urgency,
+            Urgency::High,
+            "the severity's urgency when none is given"
+        );
+
+        let long = "x".repeat(MAX_DETAILS_CHARS + 1);
+        let err = tocsin
+            .declare(local, &declaration(2, None, Some(&long)))
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid");
     }
 }
