@@ -234,9 +234,14 @@ struct Window {
 
 impl Window {
     fn parse(quiet: &QuietHours) -> Result<Window> {
+        // Exactly HH:MM: chrono alone also takes " 22:00" and "7:0", which then read oddly
+        // wherever the policy is shown.
         let time = |s: &str| {
+            let shaped = s.len() == 5 && s.as_bytes()[2] == b':';
             NaiveTime::parse_from_str(s, "%H:%M")
-                .map_err(|_| Error::Invalid(format!("`{s}` is not a time like 22:00")))
+                .ok()
+                .filter(|_| shaped)
+                .ok_or_else(|| Error::Invalid(format!("`{s}` is not a time like 22:00")))
         };
         let zone: Tz = quiet
             .time_zone
@@ -300,7 +305,12 @@ pub fn validate(policy: &PagingPolicy) -> Result<()> {
         let plain = sound
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-        if sound.is_empty() || sound.len() > 64 || !plain {
+        // A name starts with a letter or digit: "-rf", ".." and ".hidden" are not sound names.
+        let starts_plain = sound
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        if sound.len() > 64 || !plain || !starts_plain {
             return Err(Error::Invalid(format!(
                 "`{sound}` is not a freedesktop sound name like alarm-clock-elapsed"
             )));
@@ -575,8 +585,18 @@ mod tests {
             quiet("25:00", "07:00", &[], "UTC"),
             quiet("22:00", "07:00", &[0], "UTC"),
             quiet("22:00", "07:00", &[], "Mars/Olympus"),
+            quiet(" 22:00", "07:00", &[], "UTC"),
+            quiet("22:00", "7:0", &[], "UTC"),
             PagingPolicy {
                 sound_high: Some("../../etc/passwd".into()),
+                ..Default::default()
+            },
+            PagingPolicy {
+                sound_low: Some("-rf".into()),
+                ..Default::default()
+            },
+            PagingPolicy {
+                sound_high: Some(".hidden".into()),
                 ..Default::default()
             },
             PagingPolicy {
