@@ -115,6 +115,8 @@ fn a_first_launch_welcomes_and_runs_a_drill() {
 
     session.click(&session.wait_for("[data-testid=nav-settings]"));
     session.wait_for("[data-testid=add-account]");
+    // The local workspace's paging policy reads back into its form.
+    session.wait_for("[data-testid=paging-settings] form");
     session.screenshot("settings.png");
 }
 

@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import type { PagingPolicy } from "./bindings/PagingPolicy";
 import type { ActionItem } from "./bindings/ActionItem";
 import type { ActionItemInput } from "./bindings/ActionItemInput";
 import type { Postmortem } from "./bindings/Postmortem";
@@ -131,6 +132,10 @@ export const api = {
     invoke<string>("save_postmortem_export", { id, format }),
   /** Queues the summary as a note on each incident: `[incident, outbox entry or null]` each. */
   publishPostmortem: (id: Id) => invoke<[Id, Id | null][]>("publish_postmortem", { id }),
+  getPagingPolicy: (accountId: Id) => invoke<PagingPolicy>("get_paging_policy", { accountId }),
+  /** Checked by the core before it is saved; high urgency always notifies regardless. */
+  setPagingPolicy: (accountId: Id, policy: PagingPolicy) =>
+    invoke<null>("set_paging_policy", { accountId, policy }),
   /** The system's print dialog for the window; the print stylesheet keeps only the text. */
   printWindow: () => invoke<null>("print_window"),
   listPostmortemTemplates: () => invoke<Template[]>("list_postmortem_templates"),

@@ -9,6 +9,7 @@ import type { ProviderKind } from "../bindings/ProviderKind";
 import { Empty, ErrorBox } from "../components";
 import { CockpitSettings } from "./SettingsCockpit";
 import { CommsSettings } from "./CommsSettings";
+import { PagingSettings } from "./PagingSettings";
 
 export function Settings() {
   const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
@@ -30,6 +31,7 @@ export function Settings() {
         </ul>
       </section>
       <AddAccount />
+      <PagingSettings />
       <CockpitSettings />
       <CommsSettings />
     </div>
