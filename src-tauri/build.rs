@@ -86,6 +86,14 @@ const COMMANDS: &[&str] = &[
     "get_paging_policy",
     "set_paging_policy",
     "snooze_page",
+    // On-call schedules (schedule_commands.rs).
+    "list_schedules",
+    "render_schedule",
+    "explain_schedule",
+    "check_schedule",
+    "my_shifts",
+    "oncall_ahead",
+    "save_shifts_calendar",
 ];
 
 fn main() {

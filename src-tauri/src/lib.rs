@@ -6,6 +6,7 @@ mod commands;
 mod comms_commands;
 mod paging_commands;
 mod postmortem_commands;
+mod schedule_commands;
 pub mod tray;
 
 use std::ffi::OsString;
@@ -171,6 +172,13 @@ pub fn app_builder<R: Runtime>(
             paging_commands::get_paging_policy,
             paging_commands::set_paging_policy,
             paging_commands::snooze_page,
+            schedule_commands::list_schedules,
+            schedule_commands::render_schedule,
+            schedule_commands::explain_schedule,
+            schedule_commands::check_schedule,
+            schedule_commands::my_shifts,
+            schedule_commands::oncall_ahead,
+            schedule_commands::save_shifts_calendar,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

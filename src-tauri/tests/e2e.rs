@@ -118,6 +118,11 @@ fn a_first_launch_welcomes_and_runs_a_drill() {
     // The local workspace's paging policy reads back into its form.
     session.wait_for("[data-testid=paging-settings] form");
     session.screenshot("settings.png");
+
+    // With no schedules cached, the on-call views say so rather than stay blank.
+    session.click(&session.wait_for("[data-testid=nav-oncall]"));
+    session.wait_for("[data-testid=my-shifts] .empty");
+    session.wait_for("[data-testid=schedules]");
 }
 
 #[test]

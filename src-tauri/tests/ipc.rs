@@ -762,3 +762,27 @@ fn the_paging_policy_is_read_saved_checked_and_a_page_snoozed() {
     .unwrap_err();
     assert_eq!(refused["code"], "invalid");
 }
+
+#[test]
+fn schedules_answer_from_the_cache_and_say_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    for (cmd, args) in [
+        ("list_schedules", json!({})),
+        ("my_shifts", json!({ "days": 28 })),
+        ("oncall_ahead", json!({ "minutesAhead": 60 })),
+    ] {
+        assert_eq!(invoke(&window, cmd, args).unwrap(), json!([]), "{cmd}");
+    }
+    let err = invoke(
+        &window,
+        "render_schedule",
+        json!({ "id": "PNOPE", "days": 14 }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "not_found");
+    let err = invoke(&window, "explain_schedule", json!({ "id": "PNOPE" })).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+}

@@ -2,6 +2,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import type { CachedSchedule } from "./bindings/CachedSchedule";
+import type { Rendering } from "./bindings/Rendering";
+import type { Explanation } from "./bindings/Explanation";
+import type { MyShift } from "./bindings/MyShift";
+import type { OnCallAt } from "./bindings/OnCallAt";
 import type { PagingPolicy } from "./bindings/PagingPolicy";
 import type { ActionItem } from "./bindings/ActionItem";
 import type { ActionItemInput } from "./bindings/ActionItemInput";
@@ -132,6 +137,15 @@ export const api = {
     invoke<string>("save_postmortem_export", { id, format }),
   /** Queues the summary as a note on each incident: `[incident, outbox entry or null]` each. */
   publishPostmortem: (id: Id) => invoke<[Id, Id | null][]>("publish_postmortem", { id }),
+  // --- On-call schedules, rendered locally from the cache. ---
+  listSchedules: () => invoke<CachedSchedule[]>("list_schedules"),
+  /** From now for `days` days (at most 92). */
+  renderSchedule: (id: string, days: number) => invoke<Rendering>("render_schedule", { id, days }),
+  explainSchedule: (id: string) => invoke<Explanation>("explain_schedule", { id }),
+  myShifts: (days: number) => invoke<MyShift[]>("my_shifts", { days }),
+  oncallAhead: (minutesAhead: number) => invoke<OnCallAt[]>("oncall_ahead", { minutesAhead }),
+  /** Writes an .ics into the Downloads folder; resolves to its path. */
+  saveShiftsCalendar: (days: number) => invoke<string>("save_shifts_calendar", { days }),
   getPagingPolicy: (accountId: Id) => invoke<PagingPolicy>("get_paging_policy", { accountId }),
   /** Checked by the core before it is saved; high urgency always notifies regardless. */
   setPagingPolicy: (accountId: Id, policy: PagingPolicy) =>

@@ -7,6 +7,7 @@ import { Empty, ErrorBox } from "../components";
 import { groupOnCall } from "../filters";
 import { formatRelative, formatTime } from "../format";
 import { useNow } from "../hooks";
+import { Schedules } from "./Schedules";
 
 export function OnCallNow() {
   const oncall = useQuery({ queryKey: ["oncall"], queryFn: api.oncallNow });
@@ -40,6 +41,7 @@ export function OnCallNow() {
           </ol>
         </section>
       ))}
+      <Schedules />
     </div>
   );
 }

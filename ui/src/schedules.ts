@@ -1,0 +1,49 @@
+// Wording for the schedule views: why someone is on call, and stretches for the timeline.
+import type { Explanation } from "./bindings/Explanation";
+import type { Rendering } from "./bindings/Rendering";
+import type { ScheduleEntry } from "./bindings/ScheduleEntry";
+import type { Stretch } from "./charts";
+import { formatTime, plain } from "./format";
+
+/** One sentence: who is on call and why (override, layer and turn, or nobody). */
+export function explainText(e: Explanation): string {
+  const reason = e.reason;
+  switch (reason.kind) {
+    case "nobody":
+      return "Nobody is on call now: no layer or override covers this moment.";
+    case "override": {
+      const who = plain(e.on_call?.name ?? "someone");
+      const instead = reason.replaced ? ` instead of ${plain(reason.replaced.user.name)}` : "";
+      return `${who} by an override until ${formatTime(reason.end)}${instead}.`;
+    }
+    case "layer": {
+      const s = reason.shift;
+      const restricted = s.restriction ? " (inside its restriction window)" : "";
+      return (
+        `${plain(s.user.name)}: layer ${s.layer_position} “${plain(s.layer_name)}”, ` +
+        `turn ${s.turn} until ${formatTime(s.turn_end)}${restricted}.`
+      );
+    }
+  }
+}
+
+function stretches(entries: ScheduleEntry[]): Stretch[] {
+  return entries.map((e) => ({
+    start: Date.parse(e.start),
+    end: Date.parse(e.end),
+    label: plain(e.user.name || e.user.id),
+  }));
+}
+
+/** The timeline's rows: the final schedule first, then overrides, then each layer, top first. */
+export function timelineRows(r: Rendering): { name: string; stretches: Stretch[] }[] {
+  const layers = [...r.layers]
+    .sort((a, b) => b.position - a.position)
+    .map((l) => ({
+      name: `Layer ${l.position}: ${plain(l.name)}`,
+      stretches: stretches(l.entries),
+    }));
+  const rows = [{ name: "Final schedule", stretches: stretches(r.final_entries) }];
+  if (r.overrides.length > 0) rows.push({ name: "Overrides", stretches: stretches(r.overrides) });
+  return [...rows, ...layers];
+}
