@@ -639,11 +639,16 @@ impl Session<'_> {
             .call(method, &format!("/session/{}{path}", self.id), body)
     }
 
+    /// The elements matching `css` now. A page re-rendering mid-query (the live preview
+    /// does at every keystroke) can make WebKitWebDriver answer "stale element reference":
+    /// that is "nothing yet" for the caller's wait to retry, not a failure.
     fn find_all(&self, css: &str) -> Vec<String> {
         let query = json!({ "using": "css selector", "value": css });
-        let found = self
-            .call("POST", "/elements", Some(query))
-            .expect("a query runs");
+        let found = match self.call("POST", "/elements", Some(query)) {
+            Ok(found) => found,
+            Err(e) if e["error"] == "stale element reference" => return Vec::new(),
+            Err(e) => panic!("a query runs: {e}"),
+        };
         let elements = found.as_array().cloned().unwrap_or_default();
         elements
             .iter()
