@@ -198,10 +198,10 @@ impl Tocsin {
     pub fn export_postmortem(&self, id: Id, format: Format) -> Result<String> {
         let pm = self.store.postmortem(id)?;
         let items = self.store.action_items(id)?;
-        Ok(match format {
+        match format {
             Format::Markdown => export::markdown(&pm, &items),
             Format::Html => export::html_document(&pm, &items),
-        })
+        }
     }
 
     /// The short text `publish_postmortem` posts: title, status, the summary section as

@@ -36,22 +36,40 @@ impl Format {
     }
 }
 
-/// The postmortem's Markdown with `{{action_items}}` replaced by the action items (appended
-/// under their own heading when the author removed the marker and there are some).
-pub fn markdown(pm: &Postmortem, items: &[ActionItem]) -> String {
+/// The largest export written, in bytes: a body at its limit plus the most action items at
+/// theirs fits several times over, so only a runaway expansion is refused.
+pub const MAX_EXPORT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The postmortem's Markdown with the first `{{action_items}}` replaced by the action items
+/// (appended under their own heading when the author removed the marker and there are some).
+///
+/// Later markers are dropped: one document holds one table, and expanding every copy let a
+/// body of repeated markers grow into hundreds of megabytes.
+pub fn markdown(pm: &Postmortem, items: &[ActionItem]) -> crate::Result<String> {
     let table = action_items(items);
-    if pm.body.contains(ACTION_ITEMS) {
-        return pm.body.replace(ACTION_ITEMS, &table);
-    }
-    if items.is_empty() {
-        return pm.body.clone();
-    }
-    let sep = if pm.body.ends_with('\n') {
-        "\n"
-    } else {
-        "\n\n"
+    let out = match pm.body.split_once(ACTION_ITEMS) {
+        Some((before, after)) => format!("{before}{table}{}", after.replace(ACTION_ITEMS, "")),
+        None if items.is_empty() => pm.body.clone(),
+        None => {
+            let sep = if pm.body.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            };
+            format!("{}{sep}## Action items\n\n{table}\n", pm.body)
+        }
     };
-    format!("{}{sep}## Action items\n\n{table}\n", pm.body)
+    bounded_export(out)
+}
+
+fn bounded_export(out: String) -> crate::Result<String> {
+    if out.len() > MAX_EXPORT_BYTES {
+        return Err(crate::Error::Invalid(format!(
+            "the export would be larger than {} MiB; shorten the postmortem",
+            MAX_EXPORT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(out)
 }
 
 /// The action items as a Markdown table; every piece of text escaped.
@@ -101,8 +119,8 @@ fn sanitizer() -> ammonia::Builder<'static> {
 }
 
 /// A standalone HTML document: the rendered postmortem with a line of facts above it.
-pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
-    let body = render_html(&markdown(pm, items));
+pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> crate::Result<String> {
+    let body = render_html(&markdown(pm, items)?);
     let severity = pm
         .severity
         .map(|s| format!("SEV-{s}"))
@@ -112,7 +130,7 @@ pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
         .map(|d| d.to_string())
         .unwrap_or_else(|| "—".into());
     let exported = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    format!(
+    bounded_export(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'\">\n\
@@ -126,7 +144,7 @@ pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
         due,
         pm.revision,
         exported
-    )
+    ))
 }
 
 /// Text made inert in HTML.
@@ -213,7 +231,7 @@ mod tests {
 
     #[test]
     fn hostile_markdown_renders_without_scripts_or_remote_loads() {
-        let html = html_document(&pm(HOSTILE), &[]);
+        let html = html_document(&pm(HOSTILE), &[]).unwrap();
         let lower = html.to_lowercase();
         for banned in [
             "<script",
@@ -244,7 +262,8 @@ mod tests {
         let md = markdown(
             &pm("# PM\n\n## Action items\n\n{{action_items}}\n\n## End\n"),
             &items,
-        );
+        )
+        .unwrap();
         assert!(
             md.contains(
                 "| no | Alert \\| on \\*depth\\* | prevent | Ana | — | <https://t.example/T-1> |"
@@ -253,12 +272,12 @@ mod tests {
         );
         assert!(md.find("Alert").unwrap() < md.find("## End").unwrap());
 
-        let appended = markdown(&pm("# PM\n"), &items);
+        let appended = markdown(&pm("# PM\n"), &items).unwrap();
         assert!(
             appended.ends_with("<https://t.example/T-1> |\n"),
             "{appended}"
         );
-        assert_eq!(markdown(&pm("# PM\n"), &[]), "# PM\n");
+        assert_eq!(markdown(&pm("# PM\n"), &[]).unwrap(), "# PM\n");
 
         let html = render_html(&md);
         assert!(html.contains("<td>Alert | on *depth*</td>"), "{html}");
@@ -269,7 +288,7 @@ mod tests {
     fn markdown_round_trips_through_html() {
         let source = "# Title\n\n## Summary\n\nSome *emphasis* and `code`.\n\n- one\n- two\n\n\
                       | a | b |\n|---|---|\n| 1 | 2 |\n";
-        let exported = markdown(&pm(source), &[]);
+        let exported = markdown(&pm(source), &[]).unwrap();
         assert_eq!(
             exported, source,
             "the Markdown export is the text as written"
@@ -285,5 +304,26 @@ mod tests {
         ] {
             assert!(html.contains(part), "{part} in {html}");
         }
+    }
+
+    #[test]
+    fn repeated_markers_expand_the_table_once() {
+        let items: Vec<ActionItem> = (0..5).map(|i| item(&format!("fix {i}"), None)).collect();
+        let body = ACTION_ITEMS.repeat(32_768);
+        let md = markdown(&pm(&body), &items).unwrap();
+        assert_eq!(
+            md,
+            action_items(&items),
+            "one table, the other markers dropped"
+        );
+        let html = html_document(&pm(&body), &items).unwrap();
+        assert_eq!(html.matches("<table>").count(), 1);
+    }
+
+    #[test]
+    fn a_runaway_export_is_refused() {
+        let err = bounded_export("x".repeat(MAX_EXPORT_BYTES + 1)).unwrap_err();
+        assert_eq!(err.code(), "invalid");
+        assert!(err.to_string().contains("larger than 8 MiB"), "{err}");
     }
 }

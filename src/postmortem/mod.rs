@@ -36,6 +36,9 @@ pub const MAX_INCIDENTS: usize = 20;
 pub const MAX_ACTION_CHARS: usize = 1_000;
 /// The longest tracker link, in characters.
 pub const MAX_URL_CHARS: usize = 2_000;
+/// The most action items one postmortem holds: more than any review produces, few enough
+/// that the exported table stays small.
+pub const MAX_ACTION_ITEMS: usize = 500;
 /// While someone keeps typing, a version is kept at most this often.
 pub const VERSION_EVERY: Duration = Duration::minutes(5);
 

@@ -15,7 +15,7 @@ use crate::postmortem::stats::IncidentTimes;
 use crate::postmortem::{
     self, is_overdue, ActionItem, ActionItemInput, ActionItemType, Postmortem, PostmortemListing,
     PostmortemStatus, PostmortemVersion, ReviewDue, ReviewPolicy, SaveOutcome, Template,
-    VersionReason,
+    VersionReason, MAX_ACTION_ITEMS,
 };
 
 const COLUMNS: &str = "id, title, body, template, status, severity, revision, review_due, \
@@ -321,6 +321,17 @@ impl Store {
         let item = input.validate()?;
         let conn = self.conn();
         postmortem_in(&conn, id)?;
+        let held: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM postmortem_actions WHERE postmortem_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        if held >= MAX_ACTION_ITEMS as i64 {
+            return Err(Error::Invalid(format!(
+                "a postmortem holds at most {MAX_ACTION_ITEMS} action items; \
+                 remove done ones first"
+            )));
+        }
         conn.execute(
             "INSERT INTO postmortem_actions (postmortem_id, description, owner, due_on, kind,
                                              tracker_url, done, created_at)
@@ -697,6 +708,29 @@ mod tests {
         assert_eq!(items[0].description, "Alert on queue depth");
         assert_eq!((items[0].note_id, items[0].kind), (Some(7), None));
         assert_eq!(store.postmortems_of(pm.incidents[0]).unwrap(), [id]);
+    }
+
+    #[test]
+    fn action_items_stop_at_the_cap() {
+        let (_dir, store, id) = store();
+        let input = ActionItemInput {
+            description: "Check the queue".into(),
+            owner: None,
+            due_on: None,
+            kind: None,
+            tracker_url: None,
+            done: false,
+        };
+        for _ in 1..MAX_ACTION_ITEMS {
+            store.add_action_item(id, &input).unwrap();
+        }
+        let err = store.add_action_item(id, &input).unwrap_err();
+        assert_eq!(err.code(), "invalid");
+        assert!(
+            err.to_string().contains("at most 500 action items"),
+            "{err}"
+        );
+        assert_eq!(store.action_items(id).unwrap().len(), MAX_ACTION_ITEMS);
     }
 
     #[test]
