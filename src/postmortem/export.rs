@@ -7,10 +7,11 @@
 //! `default-src 'none'` backs all of that up in the browser. The CSS is inline and
 //! print-friendly, so "print to PDF" from the window or a browser gives a clean document.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{SecondsFormat, Utc};
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Event, Options, Parser};
 
 use super::template::ACTION_ITEMS;
 use super::{ActionItem, Postmortem};
@@ -98,15 +99,59 @@ pub fn action_items(items: &[ActionItem]) -> String {
     out.trim_end().to_string()
 }
 
+/// How deep blockquotes may nest before the extra `>` markers are dropped: deeper nesting
+/// means nothing to a reader, and the renderer and sanitizer take time quadratic in depth.
+pub const MAX_QUOTE_DEPTH: usize = 32;
+/// How many raw HTML tags the sanitizer is given; beyond that every raw tag is shown as text,
+/// for the same reason (`<div>` repeated 20,000 times took seconds to clean).
+pub const MAX_RAW_TAGS: usize = 1_000;
+
 /// Markdown rendered to HTML and cleaned of everything but harmless markup.
 pub fn render_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
+    let markdown = shallow_quotes(markdown);
+    let events: Vec<Event> = Parser::new_ext(&markdown, options).collect();
+    let tags: usize = (events.iter())
+        .map(|e| match e {
+            Event::Html(h) | Event::InlineHtml(h) => h.matches('<').count(),
+            _ => 0,
+        })
+        .sum();
+    let as_text = tags > MAX_RAW_TAGS;
+    let events = events.into_iter().map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) if as_text => Event::Text(h),
+        e => e,
+    });
     let mut raw = String::new();
-    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    html::push_html(&mut raw, events);
     sanitizer().clean(&raw).to_string()
+}
+
+/// The text with no line quoted more than `MAX_QUOTE_DEPTH` deep; borrowed when none is.
+fn shallow_quotes(markdown: &str) -> Cow<'_, str> {
+    let depth = |line: &str| {
+        (line.chars())
+            .take_while(|c| matches!(c, '>' | ' ' | '\t'))
+            .filter(|c| *c == '>')
+            .count()
+    };
+    if markdown.lines().all(|l| depth(l) <= MAX_QUOTE_DEPTH) {
+        return Cow::Borrowed(markdown);
+    }
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.split_inclusive('\n') {
+        let prefix = line.len() - line.trim_start_matches(['>', ' ', '\t']).len();
+        if depth(line) <= MAX_QUOTE_DEPTH {
+            out.push_str(line);
+            continue;
+        }
+        out.push_str(&"> ".repeat(MAX_QUOTE_DEPTH));
+        out.push_str(&line[prefix..]);
+    }
+    Cow::Owned(out)
 }
 
 fn sanitizer() -> ammonia::Builder<'static> {
@@ -325,5 +370,30 @@ mod tests {
         let err = bounded_export("x".repeat(MAX_EXPORT_BYTES + 1)).unwrap_err();
         assert_eq!(err.code(), "invalid");
         assert!(err.to_string().contains("larger than 8 MiB"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded_before_rendering() {
+        let quotes = html_document(&pm(&">".repeat(100_000)), &[]).unwrap();
+        assert!(quotes.matches("<blockquote>").count() <= MAX_QUOTE_DEPTH);
+        assert!(quotes.len() < 64 * 1024, "{} bytes", quotes.len());
+
+        let divs = "<div>".repeat(100_000);
+        let html = html_document(&pm(&divs), &[]).unwrap();
+        assert_eq!(
+            html.matches("<div").count(),
+            0,
+            "raw tags beyond the cap are text"
+        );
+        assert!(html.contains("&lt;div&gt;&lt;div&gt;"));
+        assert!(html.len() < 3 * divs.len(), "{} bytes", html.len());
+
+        let text = "> > quoted *twice*\n\nplain > not a marker\n";
+        assert_eq!(shallow_quotes(text), text, "shallow text is left alone");
+        let few = "<b>bold</b> ".repeat(10);
+        assert!(
+            render_html(&few).contains("<b>bold</b>"),
+            "a few raw tags are still cleaned"
+        );
     }
 }
