@@ -61,7 +61,7 @@ impl Tocsin {
         let prefill = self.postmortem_prefill(incidents)?;
         let name = template.unwrap_or_else(|| Template::default_name(prefill.severity));
         let template = self.store.postmortem_template(name)?;
-        let (title, body) = template.fill(|p| prefill.plain(p), |p| prefill.value(p));
+        let (title, body) = template.fill(|p| prefill.plain(p), |p| prefill.value(p))?;
         let follow_ups = (prefill.follow_ups.iter())
             .map(|f| (f.text.clone(), f.note_id))
             .collect();
