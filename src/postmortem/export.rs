@@ -3,13 +3,14 @@
 //! The HTML is the Markdown rendered by `pulldown-cmark`, then cleaned by `ammonia`, which
 //! keeps a list of harmless tags and attributes: raw HTML in the source cannot add a script,
 //! an event handler, a style, a frame or a form. Images are dropped too (they would be remote
-//! loads), links keep only http(s) and mailto, and a Content-Security-Policy of
+//! loads), links keep only absolute http(s) and mailto URLs, and a Content-Security-Policy of
 //! `default-src 'none'` backs all of that up in the browser. The CSS is inline and
 //! print-friendly, so "print to PDF" from the window or a browser gives a clean document.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use ammonia::UrlRelative;
 use chrono::{SecondsFormat, Utc};
 use pulldown_cmark::{html, Event, Options, Parser};
 
@@ -159,6 +160,9 @@ fn sanitizer() -> ammonia::Builder<'static> {
     builder
         .rm_tags(["img"])
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        // A relative link (`/x`, `x.html`, `//host/x`) resolves against wherever the file is
+        // opened from, a file path or another site: only absolute links survive.
+        .url_relative(UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer"));
     builder
 }
@@ -395,5 +399,17 @@ mod tests {
             render_html(&few).contains("<b>bold</b>"),
             "a few raw tags are still cleaned"
         );
+    }
+
+    #[test]
+    fn relative_and_protocol_relative_links_lose_their_target() {
+        let md = "[a](//evil.example/x) [b](/local) [c](page.html) \
+                  <a href=\"//evil.example/y\">d</a> [e](https://ok.example) [f](mailto:a@b.example)";
+        let html = render_html(md);
+        for banned in ["evil.example", "href=\"/local", "page.html"] {
+            assert!(!html.contains(banned), "{banned} in {html}");
+        }
+        assert!(html.contains("href=\"https://ok.example\""), "{html}");
+        assert!(html.contains("href=\"mailto:a@b.example\""), "{html}");
     }
 }
