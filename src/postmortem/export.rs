@@ -85,7 +85,7 @@ pub fn action_items(items: &[ActionItem]) -> String {
     for item in items {
         let cell = |v: Option<&str>| v.map(escape).unwrap_or_else(|| "—".into());
         let link = (item.tracker_url.as_deref())
-            .map(|u| format!("<{u}>"))
+            .map(|u| format!("<{}>", super::table_safe(u)))
             .unwrap_or_else(|| "—".into());
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
@@ -411,5 +411,17 @@ mod tests {
         }
         assert!(html.contains("href=\"https://ok.example\""), "{html}");
         assert!(html.contains("href=\"mailto:a@b.example\""), "{html}");
+    }
+
+    #[test]
+    fn a_pipe_in_a_tracker_link_keeps_the_table_intact() {
+        // Links stored before `validate` encoded `|` are encoded at export too.
+        let items = [item("Fix it", Some("https://t.example/q?a=1|2|3"))];
+        let md = markdown(&pm("{{action_items}}\n"), &items).unwrap();
+        let row = md.lines().nth(2).unwrap();
+        assert_eq!(row.matches('|').count(), 7, "{row}");
+        assert!(row.contains("<https://t.example/q?a=1%7C2%7C3>"), "{row}");
+        let html = render_html(&md);
+        assert_eq!(html.matches("<td>").count(), 6, "{html}");
     }
 }

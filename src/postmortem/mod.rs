@@ -327,7 +327,13 @@ fn tracker_link(url: &str) -> Result<String> {
             "a tracker link is one http(s) URL without spaces".into(),
         ));
     }
-    Ok(url.to_string())
+    Ok(table_safe(url))
+}
+
+/// A link with `|` percent-encoded: the export puts it in a Markdown table cell, where a bare
+/// `|` would end the cell and shift the columns. The encoded link points at the same place.
+pub fn table_safe(url: &str) -> String {
+    url.replace('|', "%7C")
 }
 
 /// How long a review may take after the postmortem starts, for one severity.
@@ -463,5 +469,12 @@ mod tests {
             ..input
         };
         assert_eq!(bad.validate().unwrap_err().code(), "invalid");
+        let piped = ActionItemInput {
+            description: "Fix it".into(),
+            tracker_url: Some("https://t.example/q?a=1|2".into()),
+            ..ActionItemInput::default()
+        };
+        let url = piped.validate().unwrap().tracker_url.unwrap();
+        assert_eq!(url, "https://t.example/q?a=1%7C2");
     }
 }
