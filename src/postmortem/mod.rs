@@ -330,6 +330,18 @@ fn tracker_link(url: &str) -> Result<String> {
     Ok(table_safe(url))
 }
 
+/// A Closed postmortem is the record as reviewed: its text, versions and action items change
+/// only after it is moved back to Draft. Reviewed stays editable for last touches.
+pub fn editable(pm: &Postmortem) -> Result<()> {
+    if pm.status == PostmortemStatus::Closed {
+        return Err(Error::Invalid(format!(
+            "postmortem {} is closed; reopen it as a draft first",
+            pm.id
+        )));
+    }
+    Ok(())
+}
+
 /// A link with `|` percent-encoded: the export puts it in a Markdown table cell, where a bare
 /// `|` would end the cell and shift the columns. The encoded link points at the same place.
 pub fn table_safe(url: &str) -> String {
