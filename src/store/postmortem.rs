@@ -68,7 +68,8 @@ impl Store {
                 params![id, incident, position as i64],
             )?;
         }
-        for (text, note) in &new.follow_ups {
+        // Follow-ups past the action-item cap are left out rather than refusing the start.
+        for (text, note) in new.follow_ups.iter().take(MAX_ACTION_ITEMS) {
             let description: String = text.chars().take(postmortem::MAX_ACTION_CHARS).collect();
             tx.execute(
                 "INSERT INTO postmortem_actions (postmortem_id, description, note_id, created_at)
@@ -777,6 +778,23 @@ mod tests {
         let revision = store.postmortem(id).unwrap().revision;
         store.save_postmortem(id, "# new", revision, now).unwrap();
         store.add_action_item(id, &input).unwrap();
+    }
+
+    #[test]
+    fn follow_ups_past_the_cap_are_left_out_at_start() {
+        let (_dir, store, incident) = super::super::test_support::store_with_drill();
+        let new = NewPostmortem {
+            title: "Many follow-ups",
+            body: "# PM\n",
+            template: "standard",
+            severity: None,
+            incidents: &[incident],
+            follow_ups: (0..MAX_ACTION_ITEMS + 20)
+                .map(|i| (format!("do {i}"), 1))
+                .collect(),
+        };
+        let id = store.create_postmortem(&new, Utc::now()).unwrap();
+        assert_eq!(store.action_items(id).unwrap().len(), MAX_ACTION_ITEMS);
     }
 
     #[test]
