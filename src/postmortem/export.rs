@@ -100,7 +100,7 @@ pub fn action_items(items: &[ActionItem]) -> String {
     out.trim_end().to_string()
 }
 
-/// How deep blockquotes may nest before the extra `>` markers are dropped: deeper nesting
+/// How deep quotes and lists may nest before the extra markers are dropped: deeper nesting
 /// means nothing to a reader, and the renderer and sanitizer take time quadratic in depth.
 pub const MAX_QUOTE_DEPTH: usize = 32;
 /// How many raw HTML tags the sanitizer is given; beyond that every raw tag is shown as text,
@@ -131,28 +131,61 @@ pub fn render_html(markdown: &str) -> String {
     sanitizer().clean(&raw).to_string()
 }
 
-/// The text with no line quoted more than `MAX_QUOTE_DEPTH` deep; borrowed when none is.
+/// The text with no line nested more than `MAX_QUOTE_DEPTH` deep; borrowed when none is.
+///
+/// A line's nesting is its leading run of quote markers and list bullets (`>`, and `-`, `+`
+/// or `*` before a space), so `> - > - …` is bounded as well as `>>>…`. Past the limit the
+/// rest of the run, only markers and spaces, is dropped and the text after it kept.
 fn shallow_quotes(markdown: &str) -> Cow<'_, str> {
-    let depth = |line: &str| {
-        (line.chars())
-            .take_while(|c| matches!(c, '>' | ' ' | '\t'))
-            .filter(|c| *c == '>')
-            .count()
-    };
-    if markdown.lines().all(|l| depth(l) <= MAX_QUOTE_DEPTH) {
+    if markdown
+        .lines()
+        .all(|l| nesting(l).markers <= MAX_QUOTE_DEPTH)
+    {
         return Cow::Borrowed(markdown);
     }
     let mut out = String::with_capacity(markdown.len());
     for line in markdown.split_inclusive('\n') {
-        let prefix = line.len() - line.trim_start_matches(['>', ' ', '\t']).len();
-        if depth(line) <= MAX_QUOTE_DEPTH {
+        let n = nesting(line);
+        if n.markers <= MAX_QUOTE_DEPTH {
             out.push_str(line);
             continue;
         }
-        out.push_str(&"> ".repeat(MAX_QUOTE_DEPTH));
-        out.push_str(&line[prefix..]);
+        out.push_str(&line[..n.cut]);
+        out.push(' ');
+        out.push_str(&line[n.run..]);
     }
     Cow::Owned(out)
+}
+
+struct Nesting {
+    /// Bytes of the leading run of markers and spaces.
+    run: usize,
+    markers: usize,
+    /// Where the run stops being kept: just after the `MAX_QUOTE_DEPTH`th marker.
+    cut: usize,
+}
+
+fn nesting(line: &str) -> Nesting {
+    let b = line.as_bytes();
+    let (mut i, mut markers, mut cut) = (0, 0, 0);
+    while i < b.len() {
+        let spaced = matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+        match b[i] {
+            b' ' | b'\t' => {}
+            b'>' => markers += 1,
+            b'-' | b'+' | b'*' if spaced => markers += 1,
+            _ => break,
+        }
+        i += 1;
+        if markers == MAX_QUOTE_DEPTH && cut == 0 {
+            cut = i;
+        }
+    }
+    Nesting {
+        run: i,
+        markers,
+        cut,
+    }
 }
 
 fn sanitizer() -> ammonia::Builder<'static> {
@@ -392,8 +425,18 @@ mod tests {
         assert!(html.contains("&lt;div&gt;&lt;div&gt;"));
         assert!(html.len() < 3 * divs.len(), "{} bytes", html.len());
 
+        let mixed = html_document(&pm(&"> - ".repeat(100_000)), &[]).unwrap();
+        assert!(mixed.matches("<blockquote>").count() <= MAX_QUOTE_DEPTH);
+        assert!(mixed.len() < 64 * 1024, "{} bytes", mixed.len());
+
         let text = "> > quoted *twice*\n\nplain > not a marker\n";
         assert_eq!(shallow_quotes(text), text, "shallow text is left alone");
+        let digits = format!("{}\n{}\n", "1".repeat(40), "-".repeat(40));
+        assert_eq!(
+            shallow_quotes(&digits),
+            digits,
+            "long numbers and rules are not nesting"
+        );
         let few = "<b>bold</b> ".repeat(10);
         assert!(
             render_html(&few).contains("<b>bold</b>"),
