@@ -133,8 +133,8 @@ pub fn render_html(markdown: &str) -> String {
 
 /// The text with no line nested more than `MAX_QUOTE_DEPTH` deep; borrowed when none is.
 ///
-/// A line's nesting is its leading run of quote markers and list bullets (`>`, and `-`, `+`
-/// or `*` before a space), so `> - > - …` is bounded as well as `>>>…`. Past the limit the
+/// A line's nesting is its leading run of quote markers and list bullets (`>`; `-`, `+`, `*`
+/// or `1.`, `1)` before a space), so `> - > - …` is bounded as well as `>>>…`. Past the limit the
 /// rest of the run, only markers and spaces, is dropped and the text after it kept.
 fn shallow_quotes(markdown: &str) -> Cow<'_, str> {
     if markdown
@@ -168,12 +168,24 @@ struct Nesting {
 fn nesting(line: &str) -> Nesting {
     let b = line.as_bytes();
     let (mut i, mut markers, mut cut) = (0, 0, 0);
+    let spaced = |at: usize| matches!(b.get(at), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
     while i < b.len() {
-        let spaced = matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+        let digits = b[i..]
+            .iter()
+            .take(10)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let ordered = (1..10).contains(&digits)
+            && matches!(b.get(i + digits), Some(b'.' | b')'))
+            && spaced(i + digits + 1);
         match b[i] {
             b' ' | b'\t' => {}
             b'>' => markers += 1,
-            b'-' | b'+' | b'*' if spaced => markers += 1,
+            b'-' | b'+' | b'*' if spaced(i + 1) => markers += 1,
+            _ if ordered => {
+                markers += 1;
+                i += digits;
+            }
             _ => break,
         }
         i += 1;
@@ -428,6 +440,10 @@ mod tests {
         let mixed = html_document(&pm(&"> - ".repeat(100_000)), &[]).unwrap();
         assert!(mixed.matches("<blockquote>").count() <= MAX_QUOTE_DEPTH);
         assert!(mixed.len() < 64 * 1024, "{} bytes", mixed.len());
+
+        let ordered = html_document(&pm(&"1. ".repeat(100_000)), &[]).unwrap();
+        assert!(ordered.matches("<ol>").count() <= MAX_QUOTE_DEPTH);
+        assert!(ordered.len() < 64 * 1024, "{} bytes", ordered.len());
 
         let text = "> > quoted *twice*\n\nplain > not a marker\n";
         assert_eq!(shallow_quotes(text), text, "shallow text is left alone");
