@@ -460,13 +460,19 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>> {
         "w" => Duration::try_weeks(n),
         _ => None,
     };
-    span.and_then(|s| Utc::now().checked_sub_signed(s))
+    // A century covers any history the cache holds; a longer span only makes dates nobody
+    // can read (year -189000).
+    span.filter(|s| *s <= Duration::days(MAX_SINCE_DAYS))
+        .and_then(|s| Utc::now().checked_sub_signed(s))
         .ok_or_else(|| bad_since(text))
 }
 
+/// The longest span `--since` takes, in days (about a century).
+const MAX_SINCE_DAYS: i64 = 36_600;
+
 fn bad_since(text: &str) -> Error {
     Error::Invalid(format!(
-        "`{}` is not a date (YYYY-MM-DD) or a span like 30d, 12w or 24h",
+        "`{}` is not a date (YYYY-MM-DD) or a span like 30d, 12w or 24h (at most 100 years)",
         clean(text)
     ))
 }
@@ -518,7 +524,16 @@ mod tests {
         assert_eq!(date.to_rfc3339(), "2026-11-01T00:00:00+00:00");
         let week = parse_since("1w").unwrap();
         assert!((Utc::now() - week - Duration::weeks(1)).num_seconds().abs() < 60);
-        for bad in ["", "w", "3y", "x1d", "99999999999999w", "3é"] {
+        for bad in [
+            "",
+            "w",
+            "3y",
+            "x1d",
+            "99999999999999w",
+            "9999999w",
+            "36601d",
+            "3é",
+        ] {
             assert_eq!(parse_since(bad).unwrap_err().code(), "invalid", "{bad}");
         }
     }

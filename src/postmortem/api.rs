@@ -61,7 +61,7 @@ impl Tocsin {
         let prefill = self.postmortem_prefill(incidents)?;
         let name = template.unwrap_or_else(|| Template::default_name(prefill.severity));
         let template = self.store.postmortem_template(name)?;
-        let (title, body) = template.fill(|p| prefill.plain(p), |p| prefill.value(p));
+        let (title, body) = template.fill(|p| prefill.plain(p), |p| prefill.value(p))?;
         let follow_ups = (prefill.follow_ups.iter())
             .map(|f| (f.text.clone(), f.note_id))
             .collect();
@@ -198,10 +198,10 @@ impl Tocsin {
     pub fn export_postmortem(&self, id: Id, format: Format) -> Result<String> {
         let pm = self.store.postmortem(id)?;
         let items = self.store.action_items(id)?;
-        Ok(match format {
+        match format {
             Format::Markdown => export::markdown(&pm, &items),
             Format::Html => export::html_document(&pm, &items),
-        })
+        }
     }
 
     /// The short text `publish_postmortem` posts: title, status, the summary section as

@@ -3,14 +3,16 @@
 //! The HTML is the Markdown rendered by `pulldown-cmark`, then cleaned by `ammonia`, which
 //! keeps a list of harmless tags and attributes: raw HTML in the source cannot add a script,
 //! an event handler, a style, a frame or a form. Images are dropped too (they would be remote
-//! loads), links keep only http(s) and mailto, and a Content-Security-Policy of
+//! loads), links keep only absolute http(s) and mailto URLs, and a Content-Security-Policy of
 //! `default-src 'none'` backs all of that up in the browser. The CSS is inline and
 //! print-friendly, so "print to PDF" from the window or a browser gives a clean document.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
+use ammonia::UrlRelative;
 use chrono::{SecondsFormat, Utc};
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Event, Options, Parser};
 
 use super::template::ACTION_ITEMS;
 use super::{ActionItem, Postmortem};
@@ -36,22 +38,40 @@ impl Format {
     }
 }
 
-/// The postmortem's Markdown with `{{action_items}}` replaced by the action items (appended
-/// under their own heading when the author removed the marker and there are some).
-pub fn markdown(pm: &Postmortem, items: &[ActionItem]) -> String {
+/// The largest export written, in bytes: a body at its limit plus the most action items at
+/// theirs fits several times over, so only a runaway expansion is refused.
+pub const MAX_EXPORT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The postmortem's Markdown with the first `{{action_items}}` replaced by the action items
+/// (appended under their own heading when the author removed the marker and there are some).
+///
+/// Later markers are dropped: one document holds one table, and expanding every copy let a
+/// body of repeated markers grow into hundreds of megabytes.
+pub fn markdown(pm: &Postmortem, items: &[ActionItem]) -> crate::Result<String> {
     let table = action_items(items);
-    if pm.body.contains(ACTION_ITEMS) {
-        return pm.body.replace(ACTION_ITEMS, &table);
-    }
-    if items.is_empty() {
-        return pm.body.clone();
-    }
-    let sep = if pm.body.ends_with('\n') {
-        "\n"
-    } else {
-        "\n\n"
+    let out = match pm.body.split_once(ACTION_ITEMS) {
+        Some((before, after)) => format!("{before}{table}{}", after.replace(ACTION_ITEMS, "")),
+        None if items.is_empty() => pm.body.clone(),
+        None => {
+            let sep = if pm.body.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            };
+            format!("{}{sep}## Action items\n\n{table}\n", pm.body)
+        }
     };
-    format!("{}{sep}## Action items\n\n{table}\n", pm.body)
+    bounded_export(out)
+}
+
+fn bounded_export(out: String) -> crate::Result<String> {
+    if out.len() > MAX_EXPORT_BYTES {
+        return Err(crate::Error::Invalid(format!(
+            "the export would be larger than {} MiB; shorten the postmortem",
+            MAX_EXPORT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(out)
 }
 
 /// The action items as a Markdown table; every piece of text escaped.
@@ -65,7 +85,7 @@ pub fn action_items(items: &[ActionItem]) -> String {
     for item in items {
         let cell = |v: Option<&str>| v.map(escape).unwrap_or_else(|| "—".into());
         let link = (item.tracker_url.as_deref())
-            .map(|u| format!("<{u}>"))
+            .map(|u| format!("<{}>", super::table_safe(u)))
             .unwrap_or_else(|| "—".into());
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
@@ -80,15 +100,104 @@ pub fn action_items(items: &[ActionItem]) -> String {
     out.trim_end().to_string()
 }
 
+/// How deep quotes and lists may nest before the extra markers are dropped: deeper nesting
+/// means nothing to a reader, and the renderer and sanitizer take time quadratic in depth.
+pub const MAX_QUOTE_DEPTH: usize = 32;
+/// How many raw HTML tags the sanitizer is given; beyond that every raw tag is shown as text,
+/// for the same reason (`<div>` repeated 20,000 times took seconds to clean).
+pub const MAX_RAW_TAGS: usize = 1_000;
+
 /// Markdown rendered to HTML and cleaned of everything but harmless markup.
 pub fn render_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
+    let markdown = shallow_quotes(markdown);
+    let events: Vec<Event> = Parser::new_ext(&markdown, options).collect();
+    let tags: usize = (events.iter())
+        .map(|e| match e {
+            Event::Html(h) | Event::InlineHtml(h) => h.matches('<').count(),
+            _ => 0,
+        })
+        .sum();
+    let as_text = tags > MAX_RAW_TAGS;
+    let events = events.into_iter().map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) if as_text => Event::Text(h),
+        e => e,
+    });
     let mut raw = String::new();
-    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    html::push_html(&mut raw, events);
     sanitizer().clean(&raw).to_string()
+}
+
+/// The text with no line nested more than `MAX_QUOTE_DEPTH` deep; borrowed when none is.
+///
+/// A line's nesting is its leading run of quote markers and list bullets (`>`; `-`, `+`, `*`
+/// or `1.`, `1)` before a space), so `> - > - …` is bounded as well as `>>>…`. Past the limit the
+/// rest of the run, only markers and spaces, is dropped and the text after it kept.
+fn shallow_quotes(markdown: &str) -> Cow<'_, str> {
+    if markdown
+        .lines()
+        .all(|l| nesting(l).markers <= MAX_QUOTE_DEPTH)
+    {
+        return Cow::Borrowed(markdown);
+    }
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.split_inclusive('\n') {
+        let n = nesting(line);
+        if n.markers <= MAX_QUOTE_DEPTH {
+            out.push_str(line);
+            continue;
+        }
+        out.push_str(&line[..n.cut]);
+        out.push(' ');
+        out.push_str(&line[n.run..]);
+    }
+    Cow::Owned(out)
+}
+
+struct Nesting {
+    /// Bytes of the leading run of markers and spaces.
+    run: usize,
+    markers: usize,
+    /// Where the run stops being kept: just after the `MAX_QUOTE_DEPTH`th marker.
+    cut: usize,
+}
+
+fn nesting(line: &str) -> Nesting {
+    let b = line.as_bytes();
+    let (mut i, mut markers, mut cut) = (0, 0, 0);
+    let spaced = |at: usize| matches!(b.get(at), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+    while i < b.len() {
+        let digits = b[i..]
+            .iter()
+            .take(10)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let ordered = (1..10).contains(&digits)
+            && matches!(b.get(i + digits), Some(b'.' | b')'))
+            && spaced(i + digits + 1);
+        match b[i] {
+            b' ' | b'\t' => {}
+            b'>' => markers += 1,
+            b'-' | b'+' | b'*' if spaced(i + 1) => markers += 1,
+            _ if ordered => {
+                markers += 1;
+                i += digits;
+            }
+            _ => break,
+        }
+        i += 1;
+        if markers == MAX_QUOTE_DEPTH && cut == 0 {
+            cut = i;
+        }
+    }
+    Nesting {
+        run: i,
+        markers,
+        cut,
+    }
 }
 
 fn sanitizer() -> ammonia::Builder<'static> {
@@ -96,13 +205,16 @@ fn sanitizer() -> ammonia::Builder<'static> {
     builder
         .rm_tags(["img"])
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        // A relative link (`/x`, `x.html`, `//host/x`) resolves against wherever the file is
+        // opened from, a file path or another site: only absolute links survive.
+        .url_relative(UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer"));
     builder
 }
 
 /// A standalone HTML document: the rendered postmortem with a line of facts above it.
-pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
-    let body = render_html(&markdown(pm, items));
+pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> crate::Result<String> {
+    let body = render_html(&markdown(pm, items)?);
     let severity = pm
         .severity
         .map(|s| format!("SEV-{s}"))
@@ -112,7 +224,7 @@ pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
         .map(|d| d.to_string())
         .unwrap_or_else(|| "—".into());
     let exported = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    format!(
+    bounded_export(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'\">\n\
@@ -126,7 +238,7 @@ pub fn html_document(pm: &Postmortem, items: &[ActionItem]) -> String {
         due,
         pm.revision,
         exported
-    )
+    ))
 }
 
 /// Text made inert in HTML.
@@ -213,7 +325,7 @@ mod tests {
 
     #[test]
     fn hostile_markdown_renders_without_scripts_or_remote_loads() {
-        let html = html_document(&pm(HOSTILE), &[]);
+        let html = html_document(&pm(HOSTILE), &[]).unwrap();
         let lower = html.to_lowercase();
         for banned in [
             "<script",
@@ -244,7 +356,8 @@ mod tests {
         let md = markdown(
             &pm("# PM\n\n## Action items\n\n{{action_items}}\n\n## End\n"),
             &items,
-        );
+        )
+        .unwrap();
         assert!(
             md.contains(
                 "| no | Alert \\| on \\*depth\\* | prevent | Ana | — | <https://t.example/T-1> |"
@@ -253,12 +366,12 @@ mod tests {
         );
         assert!(md.find("Alert").unwrap() < md.find("## End").unwrap());
 
-        let appended = markdown(&pm("# PM\n"), &items);
+        let appended = markdown(&pm("# PM\n"), &items).unwrap();
         assert!(
             appended.ends_with("<https://t.example/T-1> |\n"),
             "{appended}"
         );
-        assert_eq!(markdown(&pm("# PM\n"), &[]), "# PM\n");
+        assert_eq!(markdown(&pm("# PM\n"), &[]).unwrap(), "# PM\n");
 
         let html = render_html(&md);
         assert!(html.contains("<td>Alert | on *depth*</td>"), "{html}");
@@ -269,7 +382,7 @@ mod tests {
     fn markdown_round_trips_through_html() {
         let source = "# Title\n\n## Summary\n\nSome *emphasis* and `code`.\n\n- one\n- two\n\n\
                       | a | b |\n|---|---|\n| 1 | 2 |\n";
-        let exported = markdown(&pm(source), &[]);
+        let exported = markdown(&pm(source), &[]).unwrap();
         assert_eq!(
             exported, source,
             "the Markdown export is the text as written"
@@ -285,5 +398,89 @@ mod tests {
         ] {
             assert!(html.contains(part), "{part} in {html}");
         }
+    }
+
+    #[test]
+    fn repeated_markers_expand_the_table_once() {
+        let items: Vec<ActionItem> = (0..5).map(|i| item(&format!("fix {i}"), None)).collect();
+        let body = ACTION_ITEMS.repeat(32_768);
+        let md = markdown(&pm(&body), &items).unwrap();
+        assert_eq!(
+            md,
+            action_items(&items),
+            "one table, the other markers dropped"
+        );
+        let html = html_document(&pm(&body), &items).unwrap();
+        assert_eq!(html.matches("<table>").count(), 1);
+    }
+
+    #[test]
+    fn a_runaway_export_is_refused() {
+        let err = bounded_export("x".repeat(MAX_EXPORT_BYTES + 1)).unwrap_err();
+        assert_eq!(err.code(), "invalid");
+        assert!(err.to_string().contains("larger than 8 MiB"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded_before_rendering() {
+        let quotes = html_document(&pm(&">".repeat(100_000)), &[]).unwrap();
+        assert!(quotes.matches("<blockquote>").count() <= MAX_QUOTE_DEPTH);
+        assert!(quotes.len() < 64 * 1024, "{} bytes", quotes.len());
+
+        let divs = "<div>".repeat(100_000);
+        let html = html_document(&pm(&divs), &[]).unwrap();
+        assert_eq!(
+            html.matches("<div").count(),
+            0,
+            "raw tags beyond the cap are text"
+        );
+        assert!(html.contains("&lt;div&gt;&lt;div&gt;"));
+        assert!(html.len() < 3 * divs.len(), "{} bytes", html.len());
+
+        let mixed = html_document(&pm(&"> - ".repeat(100_000)), &[]).unwrap();
+        assert!(mixed.matches("<blockquote>").count() <= MAX_QUOTE_DEPTH);
+        assert!(mixed.len() < 64 * 1024, "{} bytes", mixed.len());
+
+        let ordered = html_document(&pm(&"1. ".repeat(100_000)), &[]).unwrap();
+        assert!(ordered.matches("<ol>").count() <= MAX_QUOTE_DEPTH);
+        assert!(ordered.len() < 64 * 1024, "{} bytes", ordered.len());
+
+        let text = "> > quoted *twice*\n\nplain > not a marker\n";
+        assert_eq!(shallow_quotes(text), text, "shallow text is left alone");
+        let digits = format!("{}\n{}\n", "1".repeat(40), "-".repeat(40));
+        assert_eq!(
+            shallow_quotes(&digits),
+            digits,
+            "long numbers and rules are not nesting"
+        );
+        let few = "<b>bold</b> ".repeat(10);
+        assert!(
+            render_html(&few).contains("<b>bold</b>"),
+            "a few raw tags are still cleaned"
+        );
+    }
+
+    #[test]
+    fn relative_and_protocol_relative_links_lose_their_target() {
+        let md = "[a](//evil.example/x) [b](/local) [c](page.html) \
+                  <a href=\"//evil.example/y\">d</a> [e](https://ok.example) [f](mailto:a@b.example)";
+        let html = render_html(md);
+        for banned in ["evil.example", "href=\"/local", "page.html"] {
+            assert!(!html.contains(banned), "{banned} in {html}");
+        }
+        assert!(html.contains("href=\"https://ok.example\""), "{html}");
+        assert!(html.contains("href=\"mailto:a@b.example\""), "{html}");
+    }
+
+    #[test]
+    fn a_pipe_in_a_tracker_link_keeps_the_table_intact() {
+        // Links stored before `validate` encoded `|` are encoded at export too.
+        let items = [item("Fix it", Some("https://t.example/q?a=1|2|3"))];
+        let md = markdown(&pm("{{action_items}}\n"), &items).unwrap();
+        let row = md.lines().nth(2).unwrap();
+        assert_eq!(row.matches('|').count(), 7, "{row}");
+        assert!(row.contains("<https://t.example/q?a=1%7C2%7C3>"), "{row}");
+        let html = render_html(&md);
+        assert_eq!(html.matches("<td>").count(), 6, "{html}");
     }
 }

@@ -36,6 +36,9 @@ pub const MAX_INCIDENTS: usize = 20;
 pub const MAX_ACTION_CHARS: usize = 1_000;
 /// The longest tracker link, in characters.
 pub const MAX_URL_CHARS: usize = 2_000;
+/// The most action items one postmortem holds: more than any review produces, few enough
+/// that the exported table stays small.
+pub const MAX_ACTION_ITEMS: usize = 500;
 /// While someone keeps typing, a version is kept at most this often.
 pub const VERSION_EVERY: Duration = Duration::minutes(5);
 
@@ -324,7 +327,25 @@ fn tracker_link(url: &str) -> Result<String> {
             "a tracker link is one http(s) URL without spaces".into(),
         ));
     }
-    Ok(url.to_string())
+    Ok(table_safe(url))
+}
+
+/// A Closed postmortem is the record as reviewed: its text, versions and action items change
+/// only after it is moved back to Draft. Reviewed stays editable for last touches.
+pub fn editable(pm: &Postmortem) -> Result<()> {
+    if pm.status == PostmortemStatus::Closed {
+        return Err(Error::Invalid(format!(
+            "postmortem {} is closed; reopen it as a draft first",
+            pm.id
+        )));
+    }
+    Ok(())
+}
+
+/// A link with `|` percent-encoded: the export puts it in a Markdown table cell, where a bare
+/// `|` would end the cell and shift the columns. The encoded link points at the same place.
+pub fn table_safe(url: &str) -> String {
+    url.replace('|', "%7C")
 }
 
 /// How long a review may take after the postmortem starts, for one severity.
@@ -460,5 +481,12 @@ mod tests {
             ..input
         };
         assert_eq!(bad.validate().unwrap_err().code(), "invalid");
+        let piped = ActionItemInput {
+            description: "Fix it".into(),
+            tracker_url: Some("https://t.example/q?a=1|2".into()),
+            ..ActionItemInput::default()
+        };
+        let url = piped.validate().unwrap().tracker_url.unwrap();
+        assert_eq!(url, "https://t.example/q?a=1%7C2");
     }
 }

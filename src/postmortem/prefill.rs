@@ -206,14 +206,20 @@ impl Prefill {
         )
     }
 
-    /// One list item per entry; with several incidents each line says which.
+    /// One list item per entry; with several incidents each line says which. A long timeline
+    /// keeps its first and last entries (how it started, how it ended) and says how many were
+    /// left out, and each summary is cut, so any incident can still get a postmortem.
     pub fn timeline_markdown(&self) -> String {
         if self.timeline.is_empty() {
             return "- _No entries in the cache._".into();
         }
         let several = self.incidents.len() > 1;
-        let lines: Vec<String> = (self.timeline.iter())
-            .map(|e| {
+        let n = self.timeline.len();
+        let half = MAX_TIMELINE_LINES / 2;
+        let kept = (self.timeline.iter().enumerate())
+            .filter(|(i, _)| n <= MAX_TIMELINE_LINES || *i < half || *i >= n - half);
+        let mut lines: Vec<String> = kept
+            .map(|(_, e)| {
                 let incident = (several)
                     .then(|| self.incidents.iter().position(|i| *i == e.incident_id))
                     .flatten()
@@ -224,10 +230,18 @@ impl Prefill {
                     .map(|a| format!(" — {}", escape(a)))
                     .unwrap_or_default();
                 let at = e.at.format("%Y-%m-%d %H:%M:%S");
-                let (kind, summary) = (escape(&e.kind), escape(&e.summary));
+                let summary = escape(&cut(&e.summary, MAX_SUMMARY_CHARS));
+                let kind = escape(&e.kind);
                 format!("- {at} · {incident}{kind} · {summary}{agent}")
             })
             .collect();
+        if n > MAX_TIMELINE_LINES {
+            let left_out = format!(
+                "- _{} entries left out here; the incident's timeline has them all._",
+                n - MAX_TIMELINE_LINES
+            );
+            lines.insert(half, left_out);
+        }
         lines.join("\n")
     }
 
@@ -235,6 +249,20 @@ impl Prefill {
     pub fn people(&self) -> Vec<String> {
         self.responders.clone()
     }
+}
+
+/// The most timeline entries prefilled; the rest are counted in one line.
+pub const MAX_TIMELINE_LINES: usize = 100;
+/// The longest summary of one prefilled entry, in characters.
+const MAX_SUMMARY_CHARS: usize = 500;
+
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
 }
 
 fn list(items: &[String], none: &str) -> String {
@@ -284,5 +312,42 @@ mod tests {
     fn distinct_keeps_the_first_spelling() {
         let names = ["Ana", "bo", "ana", " ", "Bo"].map(String::from);
         assert_eq!(distinct(names.into_iter()), ["Ana", "bo"]);
+    }
+
+    #[test]
+    fn a_long_timeline_is_cut_to_its_ends_and_fits_a_postmortem() {
+        let at = Utc::now();
+        let entry = |i: usize| PrefillEntry {
+            incident_id: 1,
+            at,
+            kind: "note".into(),
+            summary: format!("entry {i:03} {}", "x".repeat(4_000)),
+            agent: None,
+        };
+        let prefill = Prefill {
+            title: "Checkout down".into(),
+            severity: Some(1),
+            incidents: vec![1],
+            incident_labels: vec!["#1 Checkout down".into()],
+            services: vec![],
+            responders: vec![],
+            started_at: at,
+            ended_at: None,
+            time_to_acknowledge_secs: None,
+            time_to_resolve_secs: None,
+            timeline: (0..152).map(entry).collect(),
+            follow_ups: vec![],
+        };
+        let md = prefill.timeline_markdown();
+        assert_eq!(md.lines().count(), MAX_TIMELINE_LINES + 1);
+        assert!(md.contains("entry 000") && md.contains("entry 049"));
+        assert!(!md.contains("entry 050") && !md.contains("entry 101"));
+        assert!(md.contains("entry 102") && md.contains("entry 151"));
+        assert!(md.contains("52 entries left out"), "{md}");
+        assert!(
+            md.len() < crate::postmortem::MAX_BODY_BYTES / 4,
+            "{} bytes",
+            md.len()
+        );
     }
 }

@@ -5,6 +5,8 @@
 //! An incident resolved without an acknowledgement counts for MTTR but not MTTA; an open one
 //! counts for neither but is still counted. Drills are left out by the store.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -95,15 +97,16 @@ pub fn compute(rows: &[IncidentTimes], since: Option<DateTime<Utc>>) -> Stats {
     }
 }
 
+/// One pass through a map: a search through a list per row made 100,000 distinct services
+/// take half a minute. Callers sort the result as they need.
 fn count(keys: impl Iterator<Item = String>) -> Vec<Count> {
-    let mut counts: Vec<Count> = Vec::new();
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     for key in keys {
-        match counts.iter_mut().find(|c| c.key == key) {
-            Some(c) => c.incidents += 1,
-            None => counts.push(Count { key, incidents: 1 }),
-        }
+        *counts.entry(key).or_default() += 1;
     }
-    counts
+    (counts.into_iter())
+        .map(|(key, incidents)| Count { key, incidents })
+        .collect()
 }
 
 /// Mean and median; the median of an even count is the mean of the middle two, rounded down.
@@ -205,5 +208,26 @@ mod tests {
         let stats = compute(&[], None);
         assert_eq!(stats.time_to_resolve, Durations::default());
         assert!(stats.by_week.is_empty());
+    }
+
+    #[test]
+    fn many_distinct_services_are_each_counted_once() {
+        let mut rows: Vec<IncidentTimes> = (0..100_000)
+            .map(|i| {
+                row(
+                    "2026-12-01T10:00:00Z",
+                    None,
+                    None,
+                    &format!("svc-{i:06}"),
+                    2,
+                )
+            })
+            .collect();
+        rows.push(row("2026-12-01T10:00:00Z", None, None, "svc-050000", 2));
+        let stats = compute(&rows, None);
+        assert_eq!(stats.by_service.len(), 100_000);
+        assert_eq!(stats.by_service[0].key, "svc-050000");
+        assert_eq!(stats.by_service[0].incidents, 2);
+        assert_eq!(stats.by_service[1].key, "svc-000000");
     }
 }

@@ -6,6 +6,8 @@
 //! every other character is copied. `{{action_items}}` is the exception that is kept when a
 //! postmortem starts, and replaced by the live list of action items at export.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -20,6 +22,9 @@ const MAX_BODY_CHARS: usize = 32_000;
 const MAX_NAME_CHARS: usize = 40;
 /// The marker replaced by the action items at export.
 pub const ACTION_ITEMS: &str = "{{action_items}}";
+/// The most placeholders one template holds: the shipped ones use about a dozen, and each
+/// `{{timeline}}` can stand for a hundred lines.
+pub const MAX_PLACEHOLDERS: usize = 40;
 
 /// The shipped templates, compiled in so they need no install step.
 const STANDARD: &str = include_str!("../../postmortem-templates/standard.toml");
@@ -103,8 +108,19 @@ impl Template {
                 "the body must have 1 to {MAX_BODY_CHARS} characters"
             )));
         }
+        let mut placeholders = 0;
         for (what, text) in [("title", title), ("body", body)] {
-            pieces(text).map_err(|e| Error::Invalid(format!("in the {what}: {e}")))?;
+            let parts = pieces(text).map_err(|e| Error::Invalid(format!("in the {what}: {e}")))?;
+            placeholders += parts
+                .iter()
+                .filter(|p| matches!(p, Piece::Value(_)))
+                .count();
+        }
+        if placeholders > MAX_PLACEHOLDERS {
+            return Err(Error::Invalid(format!(
+                "a template holds at most {MAX_PLACEHOLDERS} placeholders; this one has \
+                 {placeholders}"
+            )));
         }
         Ok(Template {
             name: name.to_string(),
@@ -149,29 +165,42 @@ impl Template {
     }
 
     /// The title filled with `plain(name)` (the title is text, not Markdown) and cut to
-    /// fit, and the body with `markdown(name)`; `{{action_items}}` is kept in both.
+    /// fit, and the body with `markdown(name)`; `{{action_items}}` is kept in both. Refused
+    /// when the result would be larger than a postmortem may be.
     pub fn fill(
         &self,
         plain: impl Fn(&str) -> String,
         markdown: impl Fn(&str) -> String,
-    ) -> (String, String) {
-        let title = fill(&self.title, &plain);
+    ) -> Result<(String, String)> {
+        let title = fill(&self.title, &plain)?;
         let title = one_line(title.trim(), super::MAX_TITLE_CHARS - 1);
-        (title, fill(&self.body, &markdown))
+        Ok((title, fill(&self.body, &markdown)?))
     }
 }
 
 /// `text` with its placeholders replaced; `{{action_items}}` is kept for the export.
-pub fn fill(text: &str, value: &impl Fn(&str) -> String) -> String {
+///
+/// Each value is computed once, however often it appears, and the size is checked as it
+/// grows, so a template repeating `{{timeline}}` stops at the limit instead of after building
+/// every copy.
+pub fn fill(text: &str, value: &impl Fn(&str) -> String) -> Result<String> {
+    let mut values: HashMap<&'static str, String> = HashMap::new();
     let mut out = String::with_capacity(text.len());
     for piece in pieces(text).unwrap_or_default() {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Value("action_items") => out.push_str(ACTION_ITEMS),
-            Piece::Value(name) => out.push_str(&value(name)),
+            Piece::Value(name) => out.push_str(values.entry(name).or_insert_with(|| value(name))),
+        }
+        if out.len() > super::MAX_BODY_BYTES {
+            return Err(Error::Invalid(format!(
+                "the template filled for these incidents would be larger than {} KiB; \
+                 use a template with fewer placeholders",
+                super::MAX_BODY_BYTES / 1024
+            )));
         }
     }
-    out
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,9 +277,35 @@ mod tests {
             "{{severity}} {{action_items}} ok",
         ))
         .unwrap();
-        let (title, body) = t.fill(|name| format!("<{name}>"), |name| format!("<{name}>"));
+        let (title, body) = t
+            .fill(|name| format!("<{name}>"), |name| format!("<{name}>"))
+            .unwrap();
         assert_eq!(title, "PM: <title>");
         assert_eq!(body, "<severity> {{action_items}} ok\n");
+    }
+
+    #[test]
+    fn a_template_of_many_placeholders_is_refused_at_import() {
+        let body = "{{timeline}}\n".repeat(2_400);
+        let err = Template::parse(&file("x", "t", &body)).unwrap_err();
+        assert_eq!(err.code(), "invalid");
+        assert!(err.to_string().contains("at most 40 placeholders"), "{err}");
+    }
+
+    #[test]
+    fn each_value_is_computed_once_and_the_size_is_checked_while_filling() {
+        let calls = std::cell::Cell::new(0);
+        let big = |_: &str| {
+            calls.set(calls.get() + 1);
+            "x".repeat(100 * 1024)
+        };
+        let err = fill(&"{{timeline}}".repeat(2_400), &big).unwrap_err();
+        assert!(err.to_string().contains("larger than 512 KiB"), "{err}");
+        assert_eq!(calls.get(), 1);
+        assert_eq!(
+            fill("{{timeline}} {{timeline}}", &big).unwrap().len(),
+            2 * 100 * 1024 + 1
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::postmortem::stats::IncidentTimes;
 use crate::postmortem::{
     self, is_overdue, ActionItem, ActionItemInput, ActionItemType, Postmortem, PostmortemListing,
     PostmortemStatus, PostmortemVersion, ReviewDue, ReviewPolicy, SaveOutcome, Template,
-    VersionReason,
+    VersionReason, MAX_ACTION_ITEMS,
 };
 
 const COLUMNS: &str = "id, title, body, template, status, severity, revision, review_due, \
@@ -68,7 +68,8 @@ impl Store {
                 params![id, incident, position as i64],
             )?;
         }
-        for (text, note) in &new.follow_ups {
+        // Follow-ups past the action-item cap are left out rather than refusing the start.
+        for (text, note) in new.follow_ups.iter().take(MAX_ACTION_ITEMS) {
             let description: String = text.chars().take(postmortem::MAX_ACTION_CHARS).collect();
             tx.execute(
                 "INSERT INTO postmortem_actions (postmortem_id, description, note_id, created_at)
@@ -138,6 +139,7 @@ impl Store {
         let body = postmortem::body(body)?;
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        postmortem::editable(&postmortem_in(&tx, id)?)?;
         let changed = tx.execute(
             "UPDATE postmortems SET body = ?1, revision = revision + 1, updated_at = ?2
              WHERE id = ?3 AND revision = ?4",
@@ -162,6 +164,7 @@ impl Store {
         let title = postmortem::title(title)?;
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        postmortem::editable(&postmortem_in(&tx, id)?)?;
         let changed = tx.execute(
             "UPDATE postmortems SET title = ?1, revision = revision + 1, updated_at = ?2
              WHERE id = ?3 AND revision = ?4",
@@ -218,6 +221,7 @@ impl Store {
         let (title, body) =
             old.ok_or_else(|| Error::NotFound(format!("version {version} of postmortem {id}")))?;
         let current = postmortem_in(&tx, id)?;
+        postmortem::editable(&current)?;
         if current.revision != expected_revision {
             return Err(stale(&tx, id, expected_revision));
         }
@@ -320,7 +324,18 @@ impl Store {
     pub fn add_action_item(&self, id: Id, input: &ActionItemInput) -> Result<ActionItem> {
         let item = input.validate()?;
         let conn = self.conn();
-        postmortem_in(&conn, id)?;
+        postmortem::editable(&postmortem_in(&conn, id)?)?;
+        let held: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM postmortem_actions WHERE postmortem_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        if held >= MAX_ACTION_ITEMS as i64 {
+            return Err(Error::Invalid(format!(
+                "a postmortem holds at most {MAX_ACTION_ITEMS} action items; \
+                 remove done ones first"
+            )));
+        }
         conn.execute(
             "INSERT INTO postmortem_actions (postmortem_id, description, owner, due_on, kind,
                                              tracker_url, done, created_at)
@@ -347,6 +362,7 @@ impl Store {
     pub fn edit_action_item(&self, item: Id, input: &ActionItemInput) -> Result<ActionItem> {
         let v = input.validate()?;
         let conn = self.conn();
+        item_editable(&conn, item)?;
         let changed = conn.execute(
             "UPDATE postmortem_actions SET description = ?1, owner = ?2, due_on = ?3, kind = ?4,
                                            tracker_url = ?5, done = ?6
@@ -368,8 +384,9 @@ impl Store {
     }
 
     pub fn remove_action_item(&self, item: Id) -> Result<()> {
-        let changed =
-            (self.conn()).execute("DELETE FROM postmortem_actions WHERE id = ?1", [item])?;
+        let conn = self.conn();
+        item_editable(&conn, item)?;
+        let changed = conn.execute("DELETE FROM postmortem_actions WHERE id = ?1", [item])?;
         if changed == 0 {
             return Err(Error::NotFound(format!("action item {item}")));
         }
@@ -549,6 +566,22 @@ fn snapshot(
 }
 
 /// Why a revision-checked write was refused: the postmortem is gone, or someone saved since.
+/// Refuses a change to an action item of a Closed postmortem; an unknown item passes, for
+/// the caller's own not-found error.
+fn item_editable(conn: &Connection, item: Id) -> Result<()> {
+    let owner: Option<Id> = conn
+        .query_row(
+            "SELECT postmortem_id FROM postmortem_actions WHERE id = ?1",
+            [item],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match owner {
+        Some(id) => postmortem::editable(&postmortem_in(conn, id)?),
+        None => Ok(()),
+    }
+}
+
 fn stale(conn: &Connection, id: Id, expected: i64) -> Error {
     match postmortem_in(conn, id) {
         Err(e) => e,
@@ -697,6 +730,94 @@ mod tests {
         assert_eq!(items[0].description, "Alert on queue depth");
         assert_eq!((items[0].note_id, items[0].kind), (Some(7), None));
         assert_eq!(store.postmortems_of(pm.incidents[0]).unwrap(), [id]);
+    }
+
+    #[test]
+    fn a_closed_postmortem_is_read_only_until_reopened() {
+        let (_dir, store, id) = store();
+        let now = Utc::now();
+        for status in [
+            PostmortemStatus::InReview,
+            PostmortemStatus::Reviewed,
+            PostmortemStatus::Closed,
+        ] {
+            store.set_postmortem_status(id, status, now).unwrap();
+        }
+        let pm = store.postmortem(id).unwrap();
+        let item = store.action_items(id).unwrap()[0].id;
+        let version = store.versions(id).unwrap()[0].id;
+        let input = ActionItemInput {
+            description: "More".into(),
+            ..ActionItemInput::default()
+        };
+        let refusals = [
+            store
+                .save_postmortem(id, "# new", pm.revision, now)
+                .map(|_| ()),
+            store
+                .rename_postmortem(id, "New", pm.revision, now)
+                .map(|_| ()),
+            store
+                .restore_version(id, version, pm.revision, now)
+                .map(|_| ()),
+            store.add_action_item(id, &input).map(|_| ()),
+            store.edit_action_item(item, &input).map(|_| ()),
+            store.remove_action_item(item),
+        ];
+        for err in refusals.into_iter().map(Result::unwrap_err) {
+            assert!(
+                err.to_string().contains("reopen it as a draft first"),
+                "{err}"
+            );
+        }
+        assert_eq!(store.postmortem(id).unwrap().body, pm.body);
+
+        store
+            .set_postmortem_status(id, PostmortemStatus::Draft, now)
+            .unwrap();
+        let revision = store.postmortem(id).unwrap().revision;
+        store.save_postmortem(id, "# new", revision, now).unwrap();
+        store.add_action_item(id, &input).unwrap();
+    }
+
+    #[test]
+    fn follow_ups_past_the_cap_are_left_out_at_start() {
+        let (_dir, store, incident) = super::super::test_support::store_with_drill();
+        let new = NewPostmortem {
+            title: "Many follow-ups",
+            body: "# PM\n",
+            template: "standard",
+            severity: None,
+            incidents: &[incident],
+            follow_ups: (0..MAX_ACTION_ITEMS + 20)
+                .map(|i| (format!("do {i}"), 1))
+                .collect(),
+        };
+        let id = store.create_postmortem(&new, Utc::now()).unwrap();
+        assert_eq!(store.action_items(id).unwrap().len(), MAX_ACTION_ITEMS);
+    }
+
+    #[test]
+    fn action_items_stop_at_the_cap() {
+        let (_dir, store, id) = store();
+        let input = ActionItemInput {
+            description: "Check the queue".into(),
+            owner: None,
+            due_on: None,
+            kind: None,
+            tracker_url: None,
+            done: false,
+        };
+        for _ in 1..MAX_ACTION_ITEMS {
+            store.add_action_item(id, &input).unwrap();
+        }
+        let err = store.add_action_item(id, &input).unwrap_err();
+        assert_eq!(err.code(), "invalid");
+        assert!(
+            err.to_string().contains("at most 500 action items"),
+            "{err}"
+        );
+        assert_eq!(store.action_items(id).unwrap().len(), MAX_ACTION_ITEMS);
     }
 
     #[test]
