@@ -14,6 +14,7 @@ mod comms;
 mod paging;
 mod postmortem;
 mod print;
+mod rotation;
 mod schedule;
 
 use std::io::Read;
@@ -146,6 +147,9 @@ enum Command {
     /// On-call schedules rendered locally from the cache: list, render, explain, check.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
+    /// The local workspace's own rotations and escalation policies: import, export, list.
+    #[command(subcommand)]
+    Rotation(rotation::RotationCommand),
 }
 
 #[derive(Subcommand)]
@@ -373,6 +377,7 @@ pub async fn run() -> Result<ExitCode> {
         Command::Comms(cmd) => comms::run(&tocsin, cmd).await,
         Command::Paging(cmd) => paging::run(&tocsin, cmd),
         Command::Schedule(cmd) => schedule::run(&tocsin, cmd),
+        Command::Rotation(cmd) => rotation::run(&tocsin, cmd),
         Command::Drill => {
             let incident = tocsin.start_drill()?;
             out!(

@@ -13,8 +13,10 @@ mod api;
 mod check;
 mod clock;
 mod explain;
+pub mod file;
 mod layer;
 mod merge;
+mod workspace;
 
 #[cfg(test)]
 mod tests;
@@ -35,6 +37,8 @@ use crate::error::{Error, Result};
 pub use api::{MyShift, OnCallAt, MAX_SHIFT_DAYS};
 pub use check::{compare, cross_check, CrossCheck, Disagreement, LayerOrder};
 pub use explain::{explain, Explanation, LayerOutcome, LayerVerdict, OnCallReason, Shift};
+pub use file::{LevelDef, OnCallFile, PolicyDef, TargetDef, TargetKind};
+pub use workspace::{ImportSummary, LocalOnCall};
 
 /// The longest range one call renders: enough for a year view with room to spare, small
 /// enough that a hostile definition cannot make a render run for minutes.

@@ -161,7 +161,11 @@ fn apply_directory(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<(
     Ok(())
 }
 
-fn upsert_policy(tx: &Transaction<'_>, account: Id, policy: &PolicyRecord) -> Result<()> {
+pub(super) fn upsert_policy(
+    tx: &Transaction<'_>,
+    account: Id,
+    policy: &PolicyRecord,
+) -> Result<()> {
     tx.execute(
         "INSERT INTO escalation_policies (account_id, provider_id, name, num_loops)
          VALUES (?1, ?2, ?3, ?4)

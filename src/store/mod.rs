@@ -10,6 +10,7 @@ mod apply;
 mod cockpit;
 mod comms;
 mod directory;
+mod local_oncall;
 mod migrations;
 pub mod outbox;
 mod paging;

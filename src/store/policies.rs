@@ -74,7 +74,11 @@ impl Store {
     }
 }
 
-fn load_policy(conn: &Connection, account: Id, policy_id: &str) -> Result<Option<PolicyRecord>> {
+pub(super) fn load_policy(
+    conn: &Connection,
+    account: Id,
+    policy_id: &str,
+) -> Result<Option<PolicyRecord>> {
     let head = conn
         .query_row(
             "SELECT name, num_loops FROM escalation_policies

@@ -11,6 +11,7 @@ mod pagerduty;
 mod paging;
 mod paging_policy;
 mod postmortem;
+mod rotation;
 mod schedule;
 mod secrets;
 mod statuspage;
