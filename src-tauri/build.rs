@@ -94,6 +94,16 @@ const COMMANDS: &[&str] = &[
     "my_shifts",
     "oncall_ahead",
     "save_shifts_calendar",
+    // The local workspace's rotations and policies (rotation_commands.rs).
+    "local_oncall",
+    "save_local_schedule",
+    "preview_local_schedule",
+    "delete_local_schedule",
+    "save_local_policy",
+    "delete_local_policy",
+    "set_local_me",
+    "import_oncall_file",
+    "save_oncall_file",
 ];
 
 fn main() {

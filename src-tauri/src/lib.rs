@@ -6,6 +6,7 @@ mod commands;
 mod comms_commands;
 mod paging_commands;
 mod postmortem_commands;
+mod rotation_commands;
 mod schedule_commands;
 pub mod tray;
 
@@ -179,6 +180,15 @@ pub fn app_builder<R: Runtime>(
             schedule_commands::my_shifts,
             schedule_commands::oncall_ahead,
             schedule_commands::save_shifts_calendar,
+            rotation_commands::local_oncall,
+            rotation_commands::save_local_schedule,
+            rotation_commands::preview_local_schedule,
+            rotation_commands::delete_local_schedule,
+            rotation_commands::save_local_policy,
+            rotation_commands::delete_local_policy,
+            rotation_commands::set_local_me,
+            rotation_commands::import_oncall_file,
+            rotation_commands::save_oncall_file,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

@@ -786,3 +786,78 @@ fn schedules_answer_from_the_cache_and_say_what_is_missing() {
     let err = invoke(&window, "explain_schedule", json!({ "id": "PNOPE" })).unwrap_err();
     assert_eq!(err["code"], "not_found");
 }
+
+#[test]
+fn a_local_rotation_is_made_in_the_window_and_pages_through_a_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+
+    let schedule = json!({
+        "id": "", "name": "Web primary", "time_zone": "Europe/London", "overrides": [],
+        "layers": [{
+            "id": "", "name": "Daily", "start": "2026-01-05T09:00:00Z", "end": null,
+            "rotation_virtual_start": "2026-01-05T09:00:00Z",
+            "rotation_turn_length_seconds": 86400, "restrictions": [],
+            "users": [{ "id": "ada", "name": "Ada" }],
+        }],
+    });
+    let preview = invoke(
+        &window,
+        "preview_local_schedule",
+        json!({ "schedule": schedule, "days": 7 }),
+    )
+    .unwrap();
+    assert_eq!(preview["final_entries"][0]["user"]["name"], "Ada");
+    let mut bad = schedule.clone();
+    bad["time_zone"] = json!("Mars/Olympus");
+    let err = invoke(
+        &window,
+        "preview_local_schedule",
+        json!({ "schedule": bad, "days": 7 }),
+    );
+    assert!(err.unwrap_err()["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown time zone"));
+
+    let saved = invoke(
+        &window,
+        "save_local_schedule",
+        json!({ "schedule": schedule }),
+    )
+    .unwrap();
+    assert_eq!(saved["id"], "web-primary");
+
+    let policy = json!({
+        "id": "", "name": "Web", "num_loops": 0,
+        "levels": [{ "delay_minutes": 10, "targets": [{ "kind": "schedule", "id": "web-primary" }] }],
+    });
+    let saved = invoke(&window, "save_local_policy", json!({ "policy": policy })).unwrap();
+    assert_eq!(saved["levels"][0]["targets"][0]["id"], "web-primary");
+
+    let now = invoke(&window, "oncall_ahead", json!({ "minutesAhead": 0 })).unwrap();
+    assert_eq!(now[0]["user"]["name"], "Ada", "{now}");
+    invoke(&window, "set_local_me", json!({ "userId": "ada" })).unwrap();
+    let shifts = invoke(&window, "my_shifts", json!({ "days": 7 })).unwrap();
+    assert_eq!(
+        shifts.as_array().unwrap().len(),
+        1,
+        "one unbroken shift: {shifts}"
+    );
+
+    let refused = invoke(
+        &window,
+        "delete_local_schedule",
+        json!({ "id": "web-primary" }),
+    );
+    assert_eq!(refused.unwrap_err()["code"], "conflict");
+    let bad = invoke(
+        &window,
+        "import_oncall_file",
+        json!({ "text": "format = \"tocsin-oncall/1\"\n[[policy]]\nid = 3", "replace": true }),
+    );
+    assert_eq!(bad.unwrap_err()["code"], "invalid");
+    let local = invoke(&window, "local_oncall", json!({})).unwrap();
+    assert_eq!(local["policies"].as_array().unwrap().len(), 1);
+}
