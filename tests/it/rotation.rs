@@ -44,11 +44,15 @@ fn import(cli: &Cli, text: &str, extra: &[&str]) -> std::process::Output {
     cli.run(&[&["rotation", "import", path.as_str()][..], extra].concat())
 }
 
-/// Who the policy's first level names at `at`.
+/// Who the test policy's first level names at `at`.
 fn first_level_at(cli: &Cli, at: &str) -> String {
+    first_level_of(cli, "web-policy", at)
+}
+
+fn first_level_of(cli: &Cli, policy: &str, at: &str) -> String {
     let v = cli.json(&["oncall", "--at", at, "--json"]);
     let row = (v["oncall"].as_array().unwrap().iter())
-        .find(|r| r["escalation_policy_id"] == "web-policy" && r["level"] == 1)
+        .find(|r| r["escalation_policy_id"] == policy && r["level"] == 1)
         .unwrap_or_else(|| panic!("no level 1 in {v}"));
     row["user"]["name"].as_str().unwrap_or("nobody").to_string()
 }
@@ -209,4 +213,25 @@ fn replace_removes_what_the_file_does_not_name_and_a_plain_import_keeps_it() {
     let out = import(&cli, &other, &["--replace"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("removed 1 and 1"));
     assert_eq!(count(&cli), (1, 1));
+}
+
+#[test]
+fn the_documented_example_imports_and_puts_grace_on_at_christmas() {
+    let cli = Cli::new();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/oncall-example.toml");
+    cli.ok(&["rotation", "import", example]);
+
+    let explain = cli.json(&[
+        "schedule",
+        "explain",
+        "web-primary",
+        "--at",
+        "2026-12-25T12:00:00Z",
+        "--json",
+    ]);
+    assert_eq!(explain["on_call"]["name"], "Grace", "{explain}");
+    // Tuesday 8 December 2026, 22:00 London (GMT): the weeknight layer has Linus.
+    assert_eq!(first_level_of(&cli, "web", "2026-12-08T22:00:00Z"), "Linus");
+    // Monday 7 December 2026 is the 48th week from 5 January: Ada's (turns alternate).
+    assert_eq!(first_level_of(&cli, "web", "2026-12-07T12:00:00Z"), "Ada");
 }
