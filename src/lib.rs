@@ -210,6 +210,13 @@ impl Tocsin {
                 "Alertmanager cannot open incidents; alerts come from Prometheus".into(),
             )),
             ProviderKind::Pagerduty => {
+                if declaration.escalation_policy_id.is_some() {
+                    return Err(Error::Invalid(
+                        "a PagerDuty incident takes its service's escalation policy; \
+                         leave the policy out"
+                            .into(),
+                    ));
+                }
                 if declaration.service_id.is_none() {
                     return Err(Error::Invalid(
                         "PagerDuty opens incidents on a service; choose one".into(),
@@ -318,9 +325,17 @@ impl Tocsin {
                 "details are at most {MAX_DETAILS_CHARS} characters"
             )));
         }
+        let policy = declaration.escalation_policy_id.as_deref();
+        if let Some(id) = policy {
+            let local = self.store.local_account()?;
+            if self.store.escalation_policy(local.id, id)?.is_none() {
+                return Err(Error::NotFound(format!("local escalation policy `{id}`")));
+            }
+        }
         self.apply_local(|n| {
             let mut batch = provider::local::declared(title, declaration.severity, n);
             let record = &mut batch.incidents[0];
+            record.escalation_policy_id = policy.map(str::to_string);
             if let Some(urgency) = declaration.urgency {
                 record.urgency = urgency;
             }
@@ -425,6 +440,37 @@ mod tests {
     }
 
     #[test]
+    fn only_a_local_declaration_may_name_an_escalation_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let tocsin = Tocsin::open(dir.path()).unwrap();
+        let new = NewAccount {
+            name: "pd".into(),
+            kind: ProviderKind::Pagerduty,
+            api_url: None,
+            token: model::TokenSource::None,
+            email: None,
+        };
+        let pd = tocsin.store().add_account(&new).unwrap().id;
+        let declaration = Declaration {
+            title: "Checkout down".into(),
+            severity: 1,
+            service_id: Some("PS1".into()),
+            urgency: None,
+            priority_id: None,
+            details: None,
+            escalation_policy_id: Some("web".into()),
+        };
+
+        let err = tocsin.declare(pd, &declaration).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("takes its service's escalation policy"));
+        let local = tocsin.store().local_account().unwrap().id;
+        let err = tocsin.declare(local, &declaration).unwrap_err();
+        assert_eq!(err.code(), "not_found");
+    }
+
+    #[test]
     fn a_local_declaration_keeps_the_urgency_and_details_given() {
         let dir = tempfile::tempdir().unwrap();
         let tocsin = Tocsin::open(dir.path()).unwrap();
@@ -436,6 +482,7 @@ mod tests {
             urgency,
             priority_id: None,
             details: details.map(Into::into),
+            escalation_policy_id: None,
         };
 
         let high = tocsin

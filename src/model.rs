@@ -396,6 +396,11 @@ pub struct Declaration {
     /// Free text for the incident's body.
     #[serde(default)]
     pub details: Option<String>,
+    /// A local escalation policy whose levels the incident walks (local workspace only; a
+    /// PagerDuty incident takes its service's policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub escalation_policy_id: Option<String>,
 }
 
 /// What an outbox entry asks a provider to do.

@@ -99,6 +99,9 @@ enum Command {
         /// Text for the incident's body.
         #[arg(long)]
         details: Option<String>,
+        /// A local escalation policy (id) the incident walks; local workspace only.
+        #[arg(long)]
+        policy: Option<String>,
     },
     /// Start a drill: a simulated page in the local workspace.
     Drill,
@@ -328,6 +331,7 @@ pub async fn run() -> Result<ExitCode> {
             service,
             urgency,
             details,
+            policy,
         } => {
             let args = DeclareArgs {
                 title,
@@ -336,6 +340,7 @@ pub async fn run() -> Result<ExitCode> {
                 service,
                 urgency,
                 details,
+                policy,
             };
             declare(&tocsin, args).await
         }
@@ -461,6 +466,7 @@ struct DeclareArgs {
     service: Option<String>,
     urgency: Option<UrgencyArg>,
     details: Option<String>,
+    policy: Option<String>,
 }
 
 async fn declare(tocsin: &Tocsin, args: DeclareArgs) -> Result<ExitCode> {
@@ -483,6 +489,7 @@ async fn declare(tocsin: &Tocsin, args: DeclareArgs) -> Result<ExitCode> {
         urgency: args.urgency.map(Into::into),
         priority_id: None,
         details: args.details,
+        escalation_policy_id: args.policy,
     };
     let incident = tocsin.declare(account.id, &declaration)?;
     // The local id is what the other commands take; the number is the provider's.

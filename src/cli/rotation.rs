@@ -43,12 +43,17 @@ pub fn run(tocsin: &Tocsin, cmd: RotationCommand) -> Result<ExitCode> {
             let text = read_bounded(&file)?;
             let s = tocsin.import_local_oncall(&text, replace)?;
             out!(
-                "Imported {} schedule(s) and {} polic(ies); removed {} and {}",
-                s.schedules,
-                s.policies,
-                s.removed_schedules,
-                s.removed_policies
+                "Imported {} and {}",
+                count(s.schedules, "rotation", "rotations"),
+                count(s.policies, "escalation policy", "escalation policies")
             );
+            if replace {
+                out!(
+                    "Removed {} and {} the file does not name",
+                    count(s.removed_schedules, "rotation", "rotations"),
+                    count(s.removed_policies, "policy", "policies")
+                );
+            }
         }
         RotationCommand::Export { file: None } => {
             out!("{}", tocsin.export_local_oncall()?.trim_end());
@@ -115,6 +120,10 @@ fn list(tocsin: &Tocsin, as_json: bool) -> Result<()> {
         None => {}
     }
     Ok(())
+}
+
+fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Reads at most one byte more than a file may have, so a huge file is refused unread.

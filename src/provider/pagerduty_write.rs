@@ -478,6 +478,7 @@ mod tests {
             urgency: None,
             priority_id: None,
             details: None,
+            escalation_policy_id: None,
         };
         let body = declaration_body(&d, "PS1", "k1");
         assert_eq!(body["incident_key"], "k1");

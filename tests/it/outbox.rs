@@ -114,6 +114,7 @@ fn declaration(title: &str, severity: u8, service: &str) -> Declaration {
         urgency: None,
         priority_id: None,
         details: None,
+        escalation_policy_id: None,
     }
 }
 

@@ -66,7 +66,8 @@ fn an_imported_rotation_hands_over_at_nine_local_time_on_both_sides_of_dst() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 schedule(s) and 1"));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Imported 1 rotation and 1 escalation policy"));
 
     // 1 March is Ada's (turn 0); London is on GMT until 28 March, BST (UTC+1) after.
     assert_eq!(first_level_at(&cli, "2027-03-01T08:59:00Z"), "nobody");
@@ -211,7 +212,7 @@ fn replace_removes_what_the_file_does_not_name_and_a_plain_import_keeps_it() {
     assert_eq!(count(&cli), (2, 2));
 
     let out = import(&cli, &other, &["--replace"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("removed 1 and 1"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed 1 rotation and 1 policy"));
     assert_eq!(count(&cli), (1, 1));
 }
 
@@ -234,4 +235,36 @@ fn the_documented_example_imports_and_puts_grace_on_at_christmas() {
     assert_eq!(first_level_of(&cli, "web", "2026-12-08T22:00:00Z"), "Linus");
     // Monday 7 December 2026 is the 48th week from 5 January: Ada's (turns alternate).
     assert_eq!(first_level_of(&cli, "web", "2026-12-07T12:00:00Z"), "Ada");
+}
+
+#[test]
+fn a_local_incident_walks_its_local_policy_from_rotation_to_person() {
+    let cli = Cli::new();
+    let running = FILE.replace("2027-03-01T09:00:00Z", "2026-01-05T09:00:00Z");
+    assert!(import(&cli, &running, &[]).status.success());
+
+    let missing = cli.run(&["declare", "Disk full", "--policy", "nope"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("local escalation policy `nope`"));
+
+    let out = cli.ok(&[
+        "declare",
+        "Disk full",
+        "--severity",
+        "2",
+        "--policy",
+        "web-policy",
+    ]);
+    // "Declared #1 id 1 (SEV-2): Disk full"
+    let id = (out.split(" id ").nth(1))
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no id in {out}"));
+    let shown = cli.json(&["incident", "show", id, "--json"]);
+    let escalation = &shown["escalation"];
+    assert_eq!(escalation["policy_name"], "Web", "{shown}");
+    assert_eq!(escalation["level"], 1);
+    let on_rotation = escalation["current"][0]["people"][0].as_str().unwrap();
+    assert!(["Ada", "Grace"].contains(&on_rotation), "{escalation}");
+    assert_eq!(escalation["next"]["level"], 2);
+    assert_eq!(escalation["next"]["targets"][0]["people"][0], "Linus");
 }

@@ -20,4 +20,9 @@ priority_id: string | null,
 /**
  * Free text for the incident's body.
  */
-details: string | null, };
+details: string | null, 
+/**
+ * A local escalation policy whose levels the incident walks (local workspace only; a
+ * PagerDuty incident takes its service's policy).
+ */
+escalation_policy_id?: string, };
