@@ -82,9 +82,8 @@ pub fn schedule_detail(v: &Value, since: DateTime<Utc>, until: DateTime<Utc>) ->
         def: ScheduleDef {
             id: text(&v["id"]),
             name: text(&v["name"]),
-            // TODO(schedule-zones): the contract allows ActiveSupport names ("Eastern Time (US &
-            // Canada)"); they are kept as given and the renderer refuses them as unknown zones
-            // (the cross-check reports it) until a mapping to IANA names is added.
+            // Kept as given: the contract allows ActiveSupport names ("Eastern Time (US &
+            // Canada)") besides IANA ones, and the renderer reads both (schedule/zones.rs).
             time_zone: v["time_zone"].as_str().unwrap_or("UTC").to_string(),
             layers,
             overrides,

@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn a_definition_that_cannot_render_says_why() {
         let mut def = two_layers();
-        def.time_zone = "Eastern Time (US & Canada)".into();
+        def.time_zone = "Eastern Time".into();
         let check = cross_check(
             &def,
             &[],

@@ -17,6 +17,7 @@ pub mod file;
 mod layer;
 mod merge;
 mod workspace;
+mod zones;
 
 #[cfg(test)]
 mod tests;
@@ -24,8 +25,6 @@ mod tests;
 mod tests_dst;
 #[cfg(test)]
 mod tests_prop;
-
-use std::str::FromStr;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -246,8 +245,8 @@ pub(crate) struct CheckedRestriction {
 
 impl<'a> Checked<'a> {
     pub fn new(def: &'a ScheduleDef) -> Result<Checked<'a>> {
-        let tz = Tz::from_str(&def.time_zone)
-            .map_err(|_| invalid(format!("unknown time zone `{}`", def.time_zone)))?;
+        let tz = zones::zone(&def.time_zone)
+            .ok_or_else(|| invalid(format!("unknown time zone `{}`", def.time_zone)))?;
 
         if def.layers.len() > MAX_LAYERS {
             return Err(invalid(format!("more than {MAX_LAYERS} layers")));

@@ -559,3 +559,17 @@ fn explain_in_the_repeated_hour_names_the_turn_that_started_at_its_first_occurre
     assert_eq!(shift.turn_start.to_rfc3339(), "2026-11-01T05:30:00+00:00");
     assert_eq!(shift.turn_end.to_rfc3339(), "2026-11-02T06:30:00+00:00");
 }
+
+#[test]
+fn an_active_support_zone_name_renders_like_its_iana_zone() {
+    let z = "America/New_York";
+    let layer = rotation_layer(z, "2026-03-07 02:30", DAY, &["a", "b"]);
+    let (since, until) = (wall(z, "2026-03-07 02:30"), wall(z, "2026-03-09 02:30"));
+    let iana = schedule(z, vec![layer.clone()], vec![]);
+    let display = schedule("Eastern Time (US & Canada)", vec![layer], vec![]);
+
+    let a = render(&iana, since, until).unwrap();
+    let b = render(&display, since, until).unwrap();
+    assert_eq!(a.final_entries, b.final_entries);
+    assert_eq!(b.final_entries.len(), 2);
+}
