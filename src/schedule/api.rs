@@ -7,10 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{cross_check, explain, render, CrossCheck, Explanation, Rendering, ScheduleUser};
+use super::{
+    cross_check, explain, now_and_next, render, CrossCheck, Explanation, Handoff, Rendering,
+    ScheduleUser,
+};
 use crate::error::Result;
 use crate::model::Id;
-use crate::store::CachedSchedule;
+use crate::store::{CachedSchedule, PolicyLevel};
 use crate::Tocsin;
 
 /// Who one target of one escalation level puts on call at an instant.
@@ -30,6 +33,45 @@ pub struct OnCallAt {
     pub schedule_id: Option<String>,
     pub schedule_name: Option<String>,
     /// Why nobody could be named: a schedule not cached, or one that does not render.
+    pub note: Option<String>,
+}
+
+/// How far ahead [`Tocsin::oncall_outlook`] looks for a schedule's next handoff, in days.
+pub const OUTLOOK_DAYS: i64 = 14;
+
+/// Who is on call now on every escalation policy level, and who takes over next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OnCallOutlook {
+    pub at: DateTime<Utc>,
+    /// The end of the span searched for handoffs: `at` plus `days`.
+    pub until: DateTime<Utc>,
+    pub days: i64,
+    /// By policy name, then level, then target as the policy lists them.
+    pub targets: Vec<TargetOutlook>,
+}
+
+/// One target of one escalation level: who it puts on call at the outlook's instant, and for a
+/// schedule the next handoff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TargetOutlook {
+    pub account_id: Id,
+    pub escalation_policy_id: String,
+    pub escalation_policy_name: String,
+    /// 1 is the first level.
+    pub level: i64,
+    /// Minutes this level waits for an acknowledgement before escalating further.
+    pub delay_minutes: i64,
+    /// Set when the target is a schedule, rendered locally.
+    pub schedule_id: Option<String>,
+    pub schedule_name: Option<String>,
+    /// Nobody when the schedule has a gap now, or cannot be rendered (see `note`).
+    pub now: Option<ScheduleUser>,
+    /// A schedule's first handoff before `until`. None for a user target (on call always), for
+    /// a schedule with no change in the span, and for one that cannot be rendered.
+    pub next: Option<Handoff>,
+    /// Why a schedule target could not be answered: not cached, or does not render.
     pub note: Option<String>,
 }
 
@@ -184,5 +226,68 @@ impl Tocsin {
             }
         }
         Ok(out)
+    }
+
+    /// For each escalation policy level and target, who is on call at `at` and (for a schedule)
+    /// the next handoff within [`OUTLOOK_DAYS`], all from the cache. A schedule that is not
+    /// cached or does not render gets a note on its row; the other rows still answer.
+    pub fn oncall_outlook(&self, at: DateTime<Utc>) -> Result<OnCallOutlook> {
+        let until = at + chrono::Duration::days(OUTLOOK_DAYS);
+        // A schedule may sit on several levels and policies: render each once.
+        let mut rendered = std::collections::HashMap::new();
+
+        let mut targets = Vec::new();
+        for level in self.store.policy_levels()? {
+            for target in &level.targets {
+                let mut row = target_outlook(&level);
+                if target.kind != "schedule" {
+                    row.now = Some(ScheduleUser {
+                        id: target.id.clone(),
+                        name: target.name.clone(),
+                    });
+                    targets.push(row);
+                    continue;
+                }
+
+                row.schedule_id = Some(target.id.clone());
+                row.schedule_name = Some(target.name.clone());
+                let answer = rendered.entry(target.id.clone()).or_insert_with(|| {
+                    (self.render_schedule(&target.id, at, until))
+                        .map(|r| now_and_next(&r.final_entries, at, until))
+                        .map_err(|e| e.to_string())
+                });
+                match answer {
+                    Ok((now, next)) => (row.now, row.next) = (now.clone(), next.clone()),
+                    Err(e) => row.note = Some(e.clone()),
+                }
+                targets.push(row);
+            }
+        }
+        tracing::debug!(
+            targets = targets.len(),
+            schedules = rendered.len(),
+            "on-call outlook"
+        );
+        Ok(OnCallOutlook {
+            at,
+            until,
+            days: OUTLOOK_DAYS,
+            targets,
+        })
+    }
+}
+
+fn target_outlook(level: &PolicyLevel) -> TargetOutlook {
+    TargetOutlook {
+        account_id: level.account_id,
+        escalation_policy_id: level.policy_id.clone(),
+        escalation_policy_name: level.policy_name.clone(),
+        level: level.level,
+        delay_minutes: level.delay_minutes,
+        schedule_id: None,
+        schedule_name: None,
+        now: None,
+        next: None,
+        note: None,
     }
 }

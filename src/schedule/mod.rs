@@ -16,6 +16,7 @@ mod explain;
 pub mod file;
 mod layer;
 mod merge;
+mod outlook;
 mod workspace;
 mod zones;
 
@@ -33,10 +34,11 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 
-pub use api::{MyShift, OnCallAt, MAX_SHIFT_DAYS};
+pub use api::{MyShift, OnCallAt, OnCallOutlook, TargetOutlook, MAX_SHIFT_DAYS, OUTLOOK_DAYS};
 pub use check::{compare, cross_check, CrossCheck, Disagreement, LayerOrder};
 pub use explain::{explain, Explanation, LayerOutcome, LayerVerdict, OnCallReason, Shift};
 pub use file::{LevelDef, OnCallFile, PolicyDef, TargetDef, TargetKind};
+pub use outlook::{now_and_next, Handoff};
 pub use workspace::{ImportSummary, LocalOnCall};
 
 /// The longest range one call renders: enough for a year view with room to spare, small

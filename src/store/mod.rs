@@ -33,7 +33,7 @@ pub use actions::offered_actions;
 pub use apply::ApplyOutcome;
 pub use paging::{ClaimedPage, SelfAlarm};
 pub use queries::Directory;
-pub use schedules::CachedSchedule;
+pub use schedules::{CachedSchedule, PolicyLevel};
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tocsin.sqlite3";

@@ -373,3 +373,180 @@ async fn a_shift_starting_soon_is_announced_once() {
         "once per shift, across restarts"
     );
 }
+
+fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().expect("a test instant")
+}
+
+/// A layer of `users` in turn from `start`, `turn` seconds each, optionally ending.
+fn rotation(id: &str, users: &[&str], start: &str, turn: i64, end: Option<&str>) -> Value {
+    json!({
+        "id": id, "name": id, "start": start, "end": end,
+        "rotation_virtual_start": start, "rotation_turn_length_seconds": turn,
+        "users": users.iter().map(|u| json!({"user": user(u)})).collect::<Vec<_>>(),
+        "restrictions": []
+    })
+}
+
+/// Schedules around the end of British Summer Time (25 October 2026), and two policies on
+/// them, to ask for the outlook from Saturday 24 October, 12:00 UTC.
+async fn fake_around_the_autumn_change() -> PagerDutyFake {
+    let fake = PagerDutyFake::start().await;
+    let s = fake.state();
+    s.add_user(ME, "Ada Responder", "ada@example.com");
+    s.add_user(BACKUP, "Grace Backup", "grace@example.com");
+    s.set_token(TOKEN, TokenKind::User { user_id: ME.into() });
+
+    let week = 7 * 86_400;
+    // Mondays at 09:00 London time; the first turn starts at 09:00 BST, 08:00 UTC.
+    let weekly = rotation("PLW", &[ME, BACKUP], "2026-10-12T08:00:00Z", week, None);
+    let mine = rotation(
+        "PLE",
+        &[ME],
+        "2026-10-01T08:00:00Z",
+        86_400,
+        Some("2026-10-25T12:00:00Z"),
+    );
+    let later = rotation("PLL", &[BACKUP], "2026-11-02T14:00:00Z", week, None);
+    let always = rotation("PLA", &[BACKUP], "2026-01-01T00:00:00Z", week, None);
+    for (id, zone, layer) in [
+        ("PSWEEK", "Europe/London", weekly.clone()),
+        ("PSEND", "Europe/London", mine),
+        ("PSLATER", "America/New_York", later),
+        ("PSALWAYS", "UTC", always),
+        ("PSZONE", "Mars/Olympus Mons", weekly),
+    ] {
+        s.add_schedule(id, id, zone);
+        s.set_schedule_layers(id, vec![layer]);
+    }
+    let levels = vec![
+        (30, vec!["PSWEEK".into()]),
+        (15, vec!["PSEND".into(), "PSLATER".into()]),
+        (10, vec![ME.into()]),
+    ];
+    s.add_escalation_policy("PPOLA", "Checkout", levels);
+    let levels = vec![(5, vec!["PSZONE".into(), "PSALWAYS".into(), "PSWEEK".into()])];
+    s.add_escalation_policy("PPOLB", "Batch", levels);
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_outlook_names_who_is_on_now_and_the_next_handoff_per_level() {
+    let fake = fake_around_the_autumn_change().await;
+    let (tocsin, engine, _dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_OUTLOOK");
+    engine
+        .sync_once(None)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+        .unwrap();
+    drop(fake); // the outlook is rendered offline
+
+    let at = utc("2026-10-24T12:00:00Z");
+    let outlook = tocsin.oncall_outlook(at).unwrap();
+
+    assert_eq!(outlook.until, at + Duration::days(14));
+    let rows: Vec<_> = (outlook.targets.iter())
+        .map(|t| {
+            (
+                t.escalation_policy_name.as_str(),
+                t.level,
+                t.schedule_id.as_deref(),
+                t.now.as_ref().map(|u| u.id.as_str()),
+                t.next
+                    .as_ref()
+                    .map(|h| (h.at, h.to.as_ref().map(|u| u.id.as_str()))),
+            )
+        })
+        .collect();
+    let handoff = |t: &str, to: Option<&'static str>| Some((utc(t), to));
+    assert_eq!(
+        rows,
+        [
+            ("Batch", 1, Some("PSZONE"), None, None),
+            ("Batch", 1, Some("PSALWAYS"), Some(BACKUP), None),
+            // After the clocks go back, Monday 09:00 in London is 09:00 UTC, not 08:00.
+            (
+                "Batch",
+                1,
+                Some("PSWEEK"),
+                Some(BACKUP),
+                handoff("2026-10-26T09:00:00Z", Some(ME))
+            ),
+            (
+                "Checkout",
+                1,
+                Some("PSWEEK"),
+                Some(BACKUP),
+                handoff("2026-10-26T09:00:00Z", Some(ME))
+            ),
+            (
+                "Checkout",
+                2,
+                Some("PSEND"),
+                Some(ME),
+                handoff("2026-10-25T12:00:00Z", None)
+            ),
+            // New York has left daylight time too (1 November): 09:00 EST is 14:00 UTC.
+            (
+                "Checkout",
+                2,
+                Some("PSLATER"),
+                None,
+                handoff("2026-11-02T14:00:00Z", Some(BACKUP))
+            ),
+            ("Checkout", 3, None, Some(ME), None),
+        ]
+    );
+    let zone = &outlook.targets[0];
+    assert!(
+        zone.note
+            .as_deref()
+            .is_some_and(|n| n.contains("unknown time zone")),
+        "{zone:?}"
+    );
+    assert!(outlook.targets[1..].iter().all(|t| t.note.is_none()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_outlook_notes_a_schedule_missing_from_the_cache() {
+    let now = now();
+    let fake = fake(now).await;
+    let s = fake.state();
+    s.add_schedule("PSGONE", "Gone", "UTC");
+    s.add_escalation_policy("PPOLG", "Gone", vec![(30, vec!["PSGONE".into()])]);
+    let (tocsin, engine, dir) = core(&fake.url(), "TOCSIN_IT_SCHEDULE_OUTLOOK_GONE");
+    engine.sync_once(None).await.unwrap();
+    drop(fake);
+    // As after a 403 on its details: listed, so policies name it, but never read.
+    let db = rusqlite::Connection::open(dir.path().join("tocsin.sqlite3")).unwrap();
+    db.execute(
+        "DELETE FROM schedule_details WHERE schedule_id = 'PSGONE'",
+        [],
+    )
+    .unwrap();
+
+    let outlook = tocsin.oncall_outlook(now).unwrap();
+
+    let row = |id: &str| {
+        (outlook.targets.iter())
+            .find(|t| t.schedule_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("{id} is listed"))
+    };
+    let gone = row("PSGONE");
+    assert_eq!((&gone.now, &gone.next), (&None, &None));
+    assert!(
+        gone.note
+            .as_deref()
+            .is_some_and(|n| n.contains("sync first")),
+        "{gone:?}"
+    );
+    // The other policy still answers: me until the top layer ends, then the backup.
+    let ok = row("PSOK");
+    assert_eq!(ok.now.as_ref().map(|u| u.id.as_str()), Some(ME));
+    let next = ok.next.as_ref().expect("a handoff in two days");
+    assert_eq!(next.at, now + Duration::days(2));
+    assert_eq!(next.to.as_ref().map(|u| u.id.as_str()), Some(BACKUP));
+}
