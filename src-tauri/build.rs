@@ -93,6 +93,7 @@ const COMMANDS: &[&str] = &[
     "check_schedule",
     "my_shifts",
     "oncall_ahead",
+    "oncall_outlook",
     "save_shifts_calendar",
     // The local workspace's rotations and policies (rotation_commands.rs).
     "local_oncall",

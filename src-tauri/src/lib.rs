@@ -179,6 +179,7 @@ pub fn app_builder<R: Runtime>(
             schedule_commands::check_schedule,
             schedule_commands::my_shifts,
             schedule_commands::oncall_ahead,
+            schedule_commands::oncall_outlook,
             schedule_commands::save_shifts_calendar,
             rotation_commands::local_oncall,
             rotation_commands::save_local_schedule,

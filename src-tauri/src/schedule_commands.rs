@@ -1,10 +1,11 @@
 //! On-call schedules as Tauri commands: cached schedules rendered, explained and cross-checked
-//! offline, my shifts (and their calendar file), and who is on call at a moment.
+//! offline, my shifts (and their calendar file), and who is on call at a moment, and now and
+//! next, per policy level.
 
 use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, Runtime, State};
-use tocsin::schedule::{CrossCheck, Explanation, MyShift, OnCallAt, Rendering};
+use tocsin::schedule::{CrossCheck, Explanation, MyShift, OnCallAt, OnCallOutlook, Rendering};
 use tocsin::store::CachedSchedule;
 use tocsin::Tocsin;
 
@@ -77,6 +78,12 @@ pub async fn oncall_ahead(
         core.oncall_at(chrono::Utc::now() + ahead)
     })
     .await
+}
+
+/// For each policy and level, who is on call now and, on a schedule, the next handoff.
+#[tauri::command]
+pub async fn oncall_outlook(tocsin: State<'_, Arc<Tocsin>>) -> CommandResult<OnCallOutlook> {
+    with_core(&tocsin, |core| core.oncall_outlook(chrono::Utc::now())).await
 }
 
 /// Writes my shifts for `days` days as `tocsin-shifts.ics` in the Downloads folder (a new

@@ -776,6 +776,9 @@ fn schedules_answer_from_the_cache_and_say_what_is_missing() {
     ] {
         assert_eq!(invoke(&window, cmd, args).unwrap(), json!([]), "{cmd}");
     }
+    let outlook = invoke(&window, "oncall_outlook", json!({})).unwrap();
+    assert_eq!(outlook["targets"], json!([]));
+    assert_eq!(outlook["days"], 14);
     let err = invoke(
         &window,
         "render_schedule",

@@ -7,6 +7,7 @@ import type { Rendering } from "./bindings/Rendering";
 import type { Explanation } from "./bindings/Explanation";
 import type { MyShift } from "./bindings/MyShift";
 import type { OnCallAt } from "./bindings/OnCallAt";
+import type { OnCallOutlook } from "./bindings/OnCallOutlook";
 import type { PagingPolicy } from "./bindings/PagingPolicy";
 import type { ActionItem } from "./bindings/ActionItem";
 import type { ActionItemInput } from "./bindings/ActionItemInput";
@@ -144,6 +145,8 @@ export const api = {
   explainSchedule: (id: string) => invoke<Explanation>("explain_schedule", { id }),
   myShifts: (days: number) => invoke<MyShift[]>("my_shifts", { days }),
   oncallAhead: (minutesAhead: number) => invoke<OnCallAt[]>("oncall_ahead", { minutesAhead }),
+  /** Per policy level, who is on call now and the next handoff on a schedule. */
+  oncallOutlook: () => invoke<OnCallOutlook>("oncall_outlook"),
   /** Writes an .ics into the Downloads folder; resolves to its path. */
   saveShiftsCalendar: (days: number) => invoke<string>("save_shifts_calendar", { days }),
   getPagingPolicy: (accountId: Id) => invoke<PagingPolicy>("get_paging_policy", { accountId }),

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 
 import type { Explanation } from "./bindings/Explanation";
 import type { Rendering } from "./bindings/Rendering";
-import { explainText, timelineRows } from "./schedules";
+import type { TargetOutlook } from "./bindings/TargetOutlook";
+import { explainText, formatHandoff, groupOutlook, outlookText, timelineRows } from "./schedules";
 
 const user = (name: string) => ({ id: name.toLowerCase(), name });
 
@@ -74,5 +75,75 @@ describe("timelineRows", () => {
       "Layer 1: Base",
     ]);
     expect(timelineRows(r)[0]!.stretches[0]!.label).toBe("Ada");
+  });
+});
+
+// Instants built from local wall-clock times, so the expectations hold in any test zone.
+const local = (month: number, day: number, hour: number) =>
+  new Date(2026, month - 1, day, hour, 0).toISOString();
+const saturdayNoon = new Date(2026, 9, 24, 12, 0);
+
+function target(over: Partial<TargetOutlook>): TargetOutlook {
+  return {
+    account_id: 1,
+    escalation_policy_id: "PPOL",
+    escalation_policy_name: "Checkout",
+    level: 1,
+    delay_minutes: 30,
+    schedule_id: "PS1",
+    schedule_name: "Primary",
+    now: user("Grace"),
+    next: { at: local(10, 26, 9), to: user("Alan") },
+    note: null,
+    ...over,
+  };
+}
+
+describe("formatHandoff", () => {
+  it("names the weekday within the week and the date beyond it", () => {
+    expect(formatHandoff(local(10, 26, 9), saturdayNoon)).toBe("Mon 09:00");
+    expect(formatHandoff(local(11, 2, 14), saturdayNoon)).toBe("Mon 2 Nov 14:00");
+  });
+});
+
+describe("outlookText", () => {
+  it("says who now, until when, and who next", () => {
+    expect(outlookText(target({}), 14, saturdayNoon)).toBe("Grace until Mon 09:00, then Alan");
+  });
+
+  it("says nobody for a gap on either side of the handoff", () => {
+    const gapNext = target({ next: { at: local(10, 25, 13), to: null } });
+    expect(outlookText(gapNext, 14, saturdayNoon)).toBe("Grace until Sun 13:00, then nobody");
+    const gapNow = target({ now: null });
+    expect(outlookText(gapNow, 14, saturdayNoon)).toBe("Nobody until Mon 09:00, then Alan");
+  });
+
+  it("says when nothing changes, a user target, and why a schedule is not known", () => {
+    expect(outlookText(target({ next: null }), 14, saturdayNoon)).toBe(
+      "Grace, no change in the next 14 days",
+    );
+    const direct = target({ schedule_id: null, schedule_name: null, next: null });
+    expect(outlookText(direct, 14, saturdayNoon)).toBe("Grace, always (directly on the policy)");
+    const missing = target({ now: null, next: null, note: "no cached definition; sync first" });
+    expect(outlookText(missing, 14, saturdayNoon)).toBe(
+      "Not known here: no cached definition; sync first",
+    );
+  });
+});
+
+describe("groupOutlook", () => {
+  it("keeps the core's order and puts a level's targets together", () => {
+    const rows = [
+      target({ level: 1 }),
+      target({ level: 2, schedule_id: "PS2" }),
+      target({ level: 2, schedule_id: null }),
+      target({ escalation_policy_id: "PPOL2", escalation_policy_name: "Payments" }),
+    ];
+    const groups = groupOutlook(rows);
+    expect(groups.map((p) => p.name)).toEqual(["Checkout", "Payments"]);
+    expect(groups[0]!.levels.map((l) => [l.level, l.targets.length])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 });

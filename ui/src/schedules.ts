@@ -1,9 +1,16 @@
-// Wording for the schedule views: why someone is on call, and stretches for the timeline.
+// Wording for the schedule views: why someone is on call, now and next per policy level, and
+// stretches for the timeline.
 import type { Explanation } from "./bindings/Explanation";
 import type { Rendering } from "./bindings/Rendering";
 import type { ScheduleEntry } from "./bindings/ScheduleEntry";
+import type { ScheduleUser } from "./bindings/ScheduleUser";
+import type { TargetOutlook } from "./bindings/TargetOutlook";
 import type { Stretch } from "./charts";
 import { formatTime, plain } from "./format";
+
+const DAY_MS = 86_400_000;
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** One sentence: who is on call and why (override, layer and turn, or nobody). */
 export function explainText(e: Explanation): string {
@@ -46,4 +53,53 @@ export function timelineRows(r: Rendering): { name: string; stretches: Stretch[]
   const rows = [{ name: "Final schedule", stretches: stretches(r.final_entries) }];
   if (r.overrides.length > 0) rows.push({ name: "Overrides", stretches: stretches(r.overrides) });
   return [...rows, ...layers];
+}
+
+function who(user: ScheduleUser | null): string {
+  return user ? plain(user.name || user.id) : "nobody";
+}
+
+/**
+ * A handoff in the responder's own zone: "Mon 09:00" when it is less than six days away (so
+ * the weekday cannot be next week's), else "Mon 2 Nov 09:00".
+ */
+export function formatHandoff(iso: string, now: Date): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const clock = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  const day = WEEKDAYS[d.getDay()];
+  if (d.getTime() - now.getTime() < 6 * DAY_MS) return `${day} ${clock}`;
+  return `${day} ${d.getDate()} ${MONTHS[d.getMonth()]} ${clock}`;
+}
+
+/** One line for a level's target: "Grace until Mon 09:00, then Alan". */
+export function outlookText(t: TargetOutlook, days: number, now: Date): string {
+  if (t.schedule_id === null) return `${who(t.now)}, always (directly on the policy)`;
+  if (t.note !== null) return `Not known here: ${plain(t.note)}`;
+  const current = t.now ? who(t.now) : "Nobody";
+  if (t.next === null) return `${current}, no change in the next ${days} days`;
+  return `${current} until ${formatHandoff(t.next.at, now)}, then ${who(t.next.to)}`;
+}
+
+export type OutlookLevel = { level: number; delayMinutes: number; targets: TargetOutlook[] };
+export type OutlookPolicy = { key: string; name: string; levels: OutlookLevel[] };
+
+/** The outlook's rows grouped by policy and level, in the order the core sorted them. */
+export function groupOutlook(targets: TargetOutlook[]): OutlookPolicy[] {
+  const policies: OutlookPolicy[] = [];
+  for (const t of targets) {
+    const key = `${t.account_id}/${t.escalation_policy_id}`;
+    let policy = policies.find((p) => p.key === key);
+    if (!policy) {
+      policy = { key, name: t.escalation_policy_name, levels: [] };
+      policies.push(policy);
+    }
+    let level = policy.levels.find((l) => l.level === t.level);
+    if (!level) {
+      level = { level: t.level, delayMinutes: t.delay_minutes, targets: [] };
+      policy.levels.push(level);
+    }
+    level.targets.push(t);
+  }
+  return policies;
 }

@@ -1,14 +1,15 @@
-// On call, ahead and per schedule: my upcoming shifts (and their calendar file), who is on
-// call in an hour, and each cached schedule's next weeks as a timeline with who is on now
-// and why — all rendered locally from the cache, so it works offline.
+// On call, ahead and per schedule: now and next per escalation policy level, my upcoming
+// shifts (and their calendar file), and each cached schedule's next weeks as a timeline with
+// who is on now and why — all rendered locally from the cache, so it works offline.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { api } from "../api";
 import type { CachedSchedule } from "../bindings/CachedSchedule";
 import { Empty, ErrorBox } from "../components";
-import { formatTime, plain } from "../format";
-import { explainText, timelineRows } from "../schedules";
+import { formatRelative, formatTime, plain } from "../format";
+import { useNow } from "../hooks";
+import { explainText, groupOutlook, outlookText, timelineRows } from "../schedules";
 import { ScheduleTimeline } from "./Charts";
 
 const VIEW_DAYS = 14;
@@ -17,8 +18,8 @@ export function Schedules() {
   const schedules = useQuery({ queryKey: ["schedules"], queryFn: api.listSchedules });
   return (
     <>
+      <NowAndNext />
       <MyShifts />
-      <NextHour />
       <section className="card" data-testid="schedules">
         <h2>Schedules, the next {VIEW_DAYS} days</h2>
         {schedules.isError && <ErrorBox error={schedules.error} title="Could not read schedules" />}
@@ -61,22 +62,64 @@ function MyShifts() {
   );
 }
 
-/** Per policy and level, who will be on call in an hour: the next handoff, before it comes. */
-function NextHour() {
-  const ahead = useQuery({ queryKey: ["oncall-ahead", 60], queryFn: () => api.oncallAhead(60) });
-  if (!ahead.data || ahead.data.length === 0) return null;
+/**
+ * Per policy and level, who is on call now and who takes over next, rendered here from the
+ * cached schedules (the cards above are the provider's own answer, as last synced).
+ */
+function NowAndNext() {
+  const now = useNow(30_000);
+  const outlook = useQuery({
+    queryKey: ["oncall-outlook"],
+    queryFn: api.oncallOutlook,
+    // A handoff may pass while the screen is open.
+    refetchInterval: 60_000,
+  });
+  if (outlook.isError) {
+    return <ErrorBox error={outlook.error} title="Could not render now and next" />;
+  }
+  if (!outlook.data || outlook.data.targets.length === 0) return null;
+  const days = outlook.data.days;
   return (
-    <section className="card" data-testid="oncall-next">
-      <h2>On call in an hour</h2>
-      <ul>
-        {ahead.data.map((row, i) => (
-          <li key={i}>
-            {plain(row.escalation_policy_name)}, level {row.level}:{" "}
-            {row.user ? plain(row.user.name) : <em>{row.note ? plain(row.note) : "nobody"}</em>}
-            {row.schedule_name && <span className="muted"> · {plain(row.schedule_name)}</span>}
-          </li>
-        ))}
-      </ul>
+    <section className="card" data-testid="oncall-outlook">
+      <h2>Now and next, per escalation policy</h2>
+      <p className="hint">
+        Rendered here from the cached schedules, so it works offline; the cards above are
+        PagerDuty&apos;s own answer as last synced.
+      </p>
+      {groupOutlook(outlook.data.targets).map((policy) => (
+        <div key={policy.key} data-testid="outlook-policy">
+          <h3>{plain(policy.name)}</h3>
+          <ol className="levels">
+            {policy.levels.map((level) => (
+              <li key={level.level}>
+                <span className="level">Level {level.level}</span>{" "}
+                <span className="muted">· escalates after {level.delayMinutes} min</span>
+                <ul className="people">
+                  {level.targets.map((t, i) => (
+                    <li
+                      key={i}
+                      data-testid="outlook-target"
+                      data-schedule-id={t.schedule_id ?? undefined}
+                      data-next-at={t.next?.at}
+                    >
+                      <span data-testid="outlook-text">{outlookText(t, days, now)}</span>
+                      {t.schedule_name && (
+                        <span className="muted"> · {plain(t.schedule_name)}</span>
+                      )}
+                      {t.next && (
+                        <span className="muted" title={formatTime(t.next.at)}>
+                          {" "}
+                          ({formatRelative(t.next.at, now)})
+                        </span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ol>
+        </div>
+      ))}
     </section>
   );
 }
@@ -94,7 +137,7 @@ function ScheduleView({ schedule }: { schedule: CachedSchedule }) {
   });
 
   return (
-    <div className="schedule" data-testid="schedule">
+    <div className="schedule" data-testid="schedule" data-schedule-id={schedule.id}>
       <h3>
         {plain(schedule.name)}{" "}
         <span className="muted">· {schedule.time_zone ?? "no time zone"}</span>
