@@ -7,6 +7,7 @@ import type { Rendering } from "./bindings/Rendering";
 import type { Explanation } from "./bindings/Explanation";
 import type { MyShift } from "./bindings/MyShift";
 import type { OnCallAt } from "./bindings/OnCallAt";
+import type { CrossCheck } from "./bindings/CrossCheck";
 import type { OnCallOutlook } from "./bindings/OnCallOutlook";
 import type { PagingPolicy } from "./bindings/PagingPolicy";
 import type { ActionItem } from "./bindings/ActionItem";
@@ -145,6 +146,8 @@ export const api = {
   explainSchedule: (id: string) => invoke<Explanation>("explain_schedule", { id }),
   myShifts: (days: number) => invoke<MyShift[]>("my_shifts", { days }),
   oncallAhead: (minutesAhead: number) => invoke<OnCallAt[]>("oncall_ahead", { minutesAhead }),
+  /** The local rendering against the provider's final schedule over the window last read. */
+  checkSchedule: (id: string) => invoke<CrossCheck>("check_schedule", { id }),
   /** Per policy level, who is on call now and the next handoff on a schedule. */
   oncallOutlook: () => invoke<OnCallOutlook>("oncall_outlook"),
   /** Writes an .ics into the Downloads folder; resolves to its path. */

@@ -1,10 +1,20 @@
 // Unit tests for the schedule views' wording and timeline rows.
 import { describe, expect, it } from "vitest";
 
+import type { CrossCheck } from "./bindings/CrossCheck";
 import type { Explanation } from "./bindings/Explanation";
 import type { Rendering } from "./bindings/Rendering";
 import type { TargetOutlook } from "./bindings/TargetOutlook";
-import { explainText, formatHandoff, groupOutlook, outlookText, timelineRows } from "./schedules";
+import {
+  checkSummary,
+  disagreementText,
+  explainText,
+  formatHandoff,
+  groupOutlook,
+  layerOrderText,
+  outlookText,
+  timelineRows,
+} from "./schedules";
 
 const user = (name: string) => ({ id: name.toLowerCase(), name });
 
@@ -145,5 +155,47 @@ describe("groupOutlook", () => {
       [1, 1],
       [2, 2],
     ]);
+  });
+});
+
+describe("the cross-check's wording", () => {
+  const check = (over: Partial<CrossCheck>): CrossCheck => ({
+    schedule_id: "PS1",
+    since: local(10, 23, 12),
+    until: local(11, 7, 12),
+    layer_order: "as_listed",
+    disagreements: [],
+    render_error: null,
+    ...over,
+  });
+  const stretch = {
+    start: local(10, 24, 9),
+    end: local(10, 26, 9),
+    local: user("Grace"),
+    provider: user("Alan"),
+  };
+
+  it("says it agrees, over which window", () => {
+    expect(checkSummary(check({}))).toMatch(/^Agrees with PagerDuty's own rendering from /);
+    expect(layerOrderText(check({}))).toBeNull();
+  });
+
+  it("lists each disagreement with both answers and the layer-order finding", () => {
+    const reversed = check({ layer_order: "reversed", disagreements: [stretch] });
+    expect(checkSummary(reversed)).toMatch(/^Disagrees .* in 1 stretch between /);
+    expect(disagreementText(stretch)).toBe(
+      "2026-10-24 09:00 → 2026-10-26 09:00: Tocsin renders Grace, PagerDuty says Alan",
+    );
+    expect(layerOrderText(reversed)).toMatch(/in reverse order reproduce PagerDuty's answer/);
+    const neither = check({ layer_order: "neither", disagreements: [stretch, stretch] });
+    expect(checkSummary(neither)).toMatch(/in 2 stretches/);
+    expect(layerOrderText(neither)).toMatch(/^Neither/);
+    const gap = { ...stretch, provider: null };
+    expect(disagreementText(gap)).toMatch(/PagerDuty says nobody$/);
+  });
+
+  it("says when the schedule cannot be compared at all", () => {
+    const broken = check({ render_error: "unknown time zone `Eastern Time (US & Canada)`" });
+    expect(checkSummary(broken)).toMatch(/^Not compared with PagerDuty: .*unknown time zone/);
   });
 });

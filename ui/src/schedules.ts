@@ -1,5 +1,7 @@
-// Wording for the schedule views: why someone is on call, now and next per policy level, and
-// stretches for the timeline.
+// Wording for the schedule views: why someone is on call, now and next per policy level, the
+// cross-check against the provider, and stretches for the timeline.
+import type { CrossCheck } from "./bindings/CrossCheck";
+import type { Disagreement } from "./bindings/Disagreement";
 import type { Explanation } from "./bindings/Explanation";
 import type { Rendering } from "./bindings/Rendering";
 import type { ScheduleEntry } from "./bindings/ScheduleEntry";
@@ -102,4 +104,36 @@ export function groupOutlook(targets: TargetOutlook[]): OutlookPolicy[] {
     level.targets.push(t);
   }
   return policies;
+}
+
+/** Whether the local rendering agrees with the provider's, over which window. */
+export function checkSummary(c: CrossCheck): string {
+  const span = `${formatTime(c.since)} to ${formatTime(c.until)}`;
+  if (c.render_error !== null) {
+    return `Not compared with PagerDuty: this schedule does not render here (${plain(c.render_error)}).`;
+  }
+  const n = c.disagreements.length;
+  if (n === 0) return `Agrees with PagerDuty's own rendering from ${span}.`;
+  const stretches = n === 1 ? "1 stretch" : `${n} stretches`;
+  return `Disagrees with PagerDuty's own rendering in ${stretches} between ${span}:`;
+}
+
+/** What the layer order says about a disagreement; nothing when they agree. */
+export function layerOrderText(c: CrossCheck): string | null {
+  if (c.render_error !== null || c.disagreements.length === 0) return null;
+  if (c.layer_order === "reversed") {
+    return (
+      "These layers in reverse order reproduce PagerDuty's answer: PagerDuty may have listed " +
+      "them backwards. Both answers are shown; neither is preferred."
+    );
+  }
+  return "Neither the layer order as listed nor its reverse reproduces PagerDuty's answer.";
+}
+
+/** One disagreement: the span, who Tocsin renders and who PagerDuty says. */
+export function disagreementText(d: Disagreement): string {
+  return (
+    `${formatTime(d.start)} → ${formatTime(d.end)}: ` +
+    `Tocsin renders ${who(d.local)}, PagerDuty says ${who(d.provider)}`
+  );
 }

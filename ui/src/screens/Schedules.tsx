@@ -1,6 +1,6 @@
 // On call, ahead and per schedule: now and next per escalation policy level, my upcoming
 // shifts (and their calendar file), and each cached schedule's next weeks as a timeline with
-// who is on now and why — all rendered locally from the cache, so it works offline.
+// who is on now and why and whether PagerDuty agrees — all from the cache, so offline too.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
@@ -9,7 +9,15 @@ import type { CachedSchedule } from "../bindings/CachedSchedule";
 import { Empty, ErrorBox } from "../components";
 import { formatRelative, formatTime, plain } from "../format";
 import { useNow } from "../hooks";
-import { explainText, groupOutlook, outlookText, timelineRows } from "../schedules";
+import {
+  checkSummary,
+  disagreementText,
+  explainText,
+  groupOutlook,
+  layerOrderText,
+  outlookText,
+  timelineRows,
+} from "../schedules";
 import { ScheduleTimeline } from "./Charts";
 
 const VIEW_DAYS = 14;
@@ -124,6 +132,52 @@ function NowAndNext() {
   );
 }
 
+/**
+ * The local rendering against the provider's final schedule over the window last read. Every
+ * disagreement is listed: a responder must never be shown one answer as if it were the only one.
+ */
+function CrossCheckView({ schedule }: { schedule: CachedSchedule }) {
+  const check = useQuery({
+    queryKey: ["schedule-check", schedule.id],
+    queryFn: () => api.checkSchedule(schedule.id),
+    enabled: schedule.window !== null,
+  });
+  if (schedule.read_at !== null && schedule.window === null) {
+    // A local schedule, or a provider that rendered nothing: say so rather than claim agreement.
+    return (
+      <p className="hint" data-testid="cross-check-none">
+        Nothing to compare with: no provider&apos;s rendering of this schedule is cached.
+      </p>
+    );
+  }
+  if (check.isError) {
+    return <ErrorBox error={check.error} title="Could not compare with the provider" />;
+  }
+  if (!check.data) return null;
+  const c = check.data;
+  const agrees = c.render_error === null && c.disagreements.length === 0;
+  const order = layerOrderText(c);
+  return (
+    <div
+      className={agrees ? "cross-check agrees" : "cross-check disagrees"}
+      data-testid="cross-check"
+      data-agrees={agrees}
+    >
+      <p data-testid="cross-check-summary">{checkSummary(c)}</p>
+      {c.disagreements.length > 0 && (
+        <ul>
+          {c.disagreements.map((d) => (
+            <li key={d.start} data-testid="disagreement">
+              {disagreementText(d)}
+            </li>
+          ))}
+        </ul>
+      )}
+      {order && <p data-testid="cross-check-order">{order}</p>}
+    </div>
+  );
+}
+
 function ScheduleView({ schedule }: { schedule: CachedSchedule }) {
   const rendering = useQuery({
     queryKey: ["schedule", schedule.id, VIEW_DAYS],
@@ -149,6 +203,7 @@ function ScheduleView({ schedule }: { schedule: CachedSchedule }) {
       {(rendering.isError || why.isError) && (
         <ErrorBox error={rendering.error ?? why.error} title="This schedule does not render" />
       )}
+      {schedule.read_at !== null && <CrossCheckView schedule={schedule} />}
       {rendering.data && (
         <ScheduleTimeline
           rows={timelineRows(rendering.data)}
