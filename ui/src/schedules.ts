@@ -108,14 +108,14 @@ export function groupOutlook(targets: TargetOutlook[]): OutlookPolicy[] {
 
 /** Whether the local rendering agrees with the provider's, over which window. */
 export function checkSummary(c: CrossCheck): string {
-  const span = `${formatTime(c.since)} to ${formatTime(c.until)}`;
+  const [since, until] = [formatTime(c.since), formatTime(c.until)];
   if (c.render_error !== null) {
     return `Not compared with PagerDuty: this schedule does not render here (${plain(c.render_error)}).`;
   }
   const n = c.disagreements.length;
-  if (n === 0) return `Agrees with PagerDuty's own rendering from ${span}.`;
+  if (n === 0) return `Agrees with PagerDuty's own rendering from ${since} to ${until}.`;
   const stretches = n === 1 ? "1 stretch" : `${n} stretches`;
-  return `Disagrees with PagerDuty's own rendering in ${stretches} between ${span}:`;
+  return `Disagrees with PagerDuty's own rendering in ${stretches} between ${since} and ${until}:`;
 }
 
 /** What the layer order says about a disagreement; nothing when they agree. */
