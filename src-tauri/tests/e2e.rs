@@ -274,6 +274,48 @@ fn an_incident_declared_at_pagerduty_goes_out_through_the_outbox() {
     session.screenshot("declared-at-pagerduty.png");
 }
 
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn the_on_call_screen_shows_now_and_next_and_whether_pagerduty_agrees() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    let handoff = fake.put_rotas();
+    add_pagerduty_account(data.path(), &fake.url);
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    session.click(&session.wait_for("[data-testid=nav-oncall]"));
+    // Now and next, rendered locally: Grace until the handoff, then Ada.
+    let agree = "[data-testid=outlook-target][data-schedule-id=PSAGREE]";
+    let at = handoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    session.wait_for(&format!("{agree}[data-next-at='{at}']"));
+    let line = session.wait_for(&format!("{agree} [data-testid=outlook-text]"));
+    let text = session.text(&line).unwrap_or_default();
+    assert!(
+        text.starts_with("Grace Backup until ") && text.ends_with(", then Ada Responder"),
+        "{text}"
+    );
+
+    // The cross-check: one schedule agrees with PagerDuty, the other is shown disagreeing.
+    let agreeing = "[data-schedule-id=PSAGREE] [data-testid=cross-check][data-agrees=true]";
+    let summary = session.wait_for(&format!("{agreeing} [data-testid=cross-check-summary]"));
+    let text = session.text(&summary).unwrap_or_default();
+    assert!(text.starts_with("Agrees with PagerDuty"), "{text}");
+    let disagreeing = "[data-schedule-id=PSDIFF] [data-testid=cross-check][data-agrees=false]";
+    let stretch = session.wait_for(&format!("{disagreeing} [data-testid=disagreement]"));
+    let text = session.text(&stretch).unwrap_or_default();
+    assert!(
+        text.ends_with(": Tocsin renders Ada Responder, PagerDuty says Grace Backup"),
+        "{text}"
+    );
+    session.wait_for(&format!("{disagreeing} [data-testid=cross-check-order]"));
+    // The fake's own schedule has a layer that renders to its on-call shifts.
+    session.wait_for("[data-schedule-id=PSCHED1] [data-testid=cross-check][data-agrees=true]");
+    session.screenshot("oncall-now-and-next.png");
+}
+
 /// python3-dbusmock's notification server on this test's session bus, logging every call.
 struct NotificationServer {
     _child: Guard,
@@ -529,6 +571,59 @@ impl PdFake {
             .send()
             .expect("the fake's control API answers");
         assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Two weekly rotas in UTC, Grace's turn since three days ago and Ada's from the returned
+    /// handoff on, and a policy on them. PagerDuty's final schedule agrees on `PSAGREE`; on
+    /// `PSDIFF` it has Grace keep Ada's week, as after a swap this copy does not know.
+    fn put_rotas(&self) -> chrono::DateTime<chrono::Utc> {
+        use chrono::{DurationRound, TimeDelta};
+        let hour = TimeDelta::hours(1);
+        let start = chrono::Utc::now().duration_trunc(hour).unwrap() - TimeDelta::days(3);
+        let week = TimeDelta::days(7);
+        let person =
+            |id: &str, name: &str| json!({"id": id, "type": "user_reference", "summary": name});
+        let (grace, ada) = (
+            person("PUSER2", "Grace Backup"),
+            person("PUSER1", "Ada Responder"),
+        );
+        let layer = json!({
+            "id": "PLROTA", "name": "Weekly", "start": start.to_rfc3339(), "end": null,
+            "rotation_virtual_start": start.to_rfc3339(), "rotation_turn_length_seconds": 604_800,
+            "users": [{"user": grace}, {"user": ada}], "restrictions": []
+        });
+        let turn = |n: i32, who: &Value| {
+            let from = start + week * n;
+            json!({"start": from.to_rfc3339(), "end": (from + week).to_rfc3339(), "user": who})
+        };
+        let agreeing = [turn(0, &grace), turn(1, &ada), turn(2, &grace)];
+        let swapped = [turn(0, &grace), turn(1, &grace), turn(2, &grace)];
+        for (id, name, entries) in [
+            ("PSAGREE", "Agreeing rota", agreeing),
+            ("PSDIFF", "Swapped rota", swapped),
+        ] {
+            let schedule = json!({"id": id, "name": name, "time_zone": "UTC",
+                                  "layers": [layer], "final_schedule": entries});
+            self.control("/_fake/schedules", schedule);
+        }
+        let rules = json!([
+            {"escalation_delay_in_minutes": 15, "target_ids": ["PSAGREE"]},
+            {"escalation_delay_in_minutes": 15, "target_ids": ["PSDIFF", "PUSER2"]},
+        ]);
+        let policy = json!({"id": "PEPOL02", "name": "Rota Escalation", "rules": rules});
+        self.control("/_fake/escalation_policies", policy);
+        start + week
+    }
+
+    fn control(&self, path: &str, body: Value) {
+        let response = (self.http.post(format!("{}{path}", self.url)).json(&body))
+            .send()
+            .expect("the fake's control API answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
     }
 
     /// The API requests the fake received, oldest first.

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::gate::{lock, Shared};
-use crate::model::{now, FailureKind, NewIncident};
+use crate::model::{now, FailureKind, NewIncident, Policy, Rule, Schedule};
 use crate::params::{parse_time, ApiError};
 use crate::render::Render;
 
@@ -21,6 +21,8 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/incidents/{id}/status", post(set_status))
         .route("/_fake/requests", get(requests))
         .route("/_fake/fail_next", post(fail_next))
+        .route("/_fake/schedules", post(put_schedule))
+        .route("/_fake/escalation_policies", post(put_policy))
 }
 
 /// The body of `POST /_fake/incidents`; services and policies default to the first ones.
@@ -160,4 +162,75 @@ async fn fail_next(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply
         .failures
         .extend(std::iter::repeat_n(kind, request.count));
     Ok(Json(json!({"queued": state.failures.len()})))
+}
+
+/// The body of `POST /_fake/schedules`: a schedule created, or replaced whole, and served as
+/// given (layers in this order, to mimic layer-order bugs).
+#[derive(Deserialize)]
+struct PutSchedule {
+    id: String,
+    name: String,
+    #[serde(default = "utc")]
+    time_zone: String,
+    #[serde(default)]
+    layers: Vec<Value>,
+    /// Rendered overrides, `{start, end, user}` each.
+    #[serde(default)]
+    overrides: Vec<Value>,
+    /// The provider's final schedule; without it, entries are made from the on-calls.
+    final_schedule: Option<Vec<Value>>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+async fn put_schedule(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply {
+    let request: PutSchedule =
+        serde_json::from_value(body.0).map_err(|e| ApiError::invalid("schedule", e.to_string()))?;
+    let mut state = lock(&shared);
+    state.schedules.retain(|s| s.id != request.id);
+    state.schedules.push(Schedule {
+        id: request.id.clone(),
+        name: request.name,
+        time_zone: request.time_zone,
+        layers: request.layers,
+        overrides: request.overrides,
+        final_entries: request.final_schedule,
+    });
+    Ok(Json(json!({"schedule": {"id": request.id}})))
+}
+
+/// The body of `POST /_fake/escalation_policies`: a policy created, or replaced whole. A
+/// target that names a schedule is served as a `schedule_reference`, else as a user's.
+#[derive(Deserialize)]
+struct PutPolicy {
+    id: String,
+    name: String,
+    rules: Vec<PutRule>,
+}
+
+#[derive(Deserialize)]
+struct PutRule {
+    escalation_delay_in_minutes: u32,
+    target_ids: Vec<String>,
+}
+
+async fn put_policy(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply {
+    let request: PutPolicy =
+        serde_json::from_value(body.0).map_err(|e| ApiError::invalid("policy", e.to_string()))?;
+    let rules = (request.rules.into_iter())
+        .map(|r| Rule {
+            delay_minutes: r.escalation_delay_in_minutes,
+            target_ids: r.target_ids,
+        })
+        .collect();
+    let mut state = lock(&shared);
+    state.policies.retain(|p| p.id != request.id);
+    state.policies.push(Policy {
+        id: request.id.clone(),
+        name: request.name,
+        rules,
+    });
+    Ok(Json(json!({"escalation_policy": {"id": request.id}})))
 }

@@ -380,6 +380,36 @@ async fn control_api_creates_and_resolves_incidents() {
 }
 
 #[tokio::test]
+async fn control_api_sets_a_schedule_and_a_policy_on_it() {
+    let fake = fake().await;
+    let layer = json!({"id": "PL1", "start": "2026-10-12T08:00:00Z", "users": []});
+    let entry = json!({"start": "2026-10-12T08:00:00Z", "end": "2026-10-19T08:00:00Z",
+                       "user": {"id": "PUSER1", "type": "user_reference"}});
+    let schedule = json!({"id": "PSNEW", "name": "New", "time_zone": "Europe/London",
+                          "layers": [layer], "final_schedule": [entry]});
+    assert!(post(&fake, "/_fake/schedules", schedule)
+        .await
+        .status
+        .is_success());
+    let policy = json!({"id": "PPNEW", "name": "New policy", "rules": [
+        {"escalation_delay_in_minutes": 10, "target_ids": ["PSNEW", "PUSER1"]}]});
+    assert!(post(&fake, "/_fake/escalation_policies", policy)
+        .await
+        .status
+        .is_success());
+
+    let detail = get(&fake, "/schedules/PSNEW").await.json();
+    assert_eq!(detail["schedule"]["time_zone"], json!("Europe/London"));
+    assert_eq!(detail["schedule"]["schedule_layers"][0]["id"], json!("PL1"));
+    let served = &detail["schedule"]["final_schedule"]["rendered_schedule_entries"];
+    assert_eq!(served[0]["end"], json!("2026-10-19T08:00:00Z"));
+    let policy = get(&fake, "/escalation_policies/PPNEW").await.json();
+    let targets = &policy["escalation_policy"]["escalation_rules"][0]["targets"];
+    assert_eq!(targets[0]["type"], json!("schedule_reference"));
+    assert_eq!(targets[1]["type"], json!("user_reference"));
+}
+
+#[tokio::test]
 async fn array_filters_accept_raw_and_encoded_brackets() {
     let fake = fake().await;
     let open = fake

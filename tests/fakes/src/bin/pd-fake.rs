@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DurationRound, TimeDelta, Utc};
 use tocsin_fakes::{PagerDutyFake, TokenKind};
 
 const USAGE: &str = "usage: pd-fake [--listen 127.0.0.1:PORT] [--seed N] [--token TOKEN]
@@ -12,7 +12,7 @@ const USAGE: &str = "usage: pd-fake [--listen 127.0.0.1:PORT] [--seed N] [--toke
 Serves a fake PagerDuty REST API v2 on a loopback address until killed. The token
 (default `pd-fake-token`) is a user-level token of PUSER1, Ada Responder. Control API:
 POST /_fake/incidents, POST /_fake/incidents/{id}/status, POST /_fake/fail_next,
-GET /_fake/requests.";
+POST /_fake/schedules, POST /_fake/escalation_policies, GET /_fake/requests.";
 
 struct Options {
     listen: SocketAddr,
@@ -74,7 +74,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     Ok(options)
 }
 
-/// One responder, a backup, a service with a two-level policy, a schedule and its shifts.
+/// One responder, a backup, a service with a two-level policy, a schedule, its layer and
+/// its shifts.
 fn populate(fake: &PagerDutyFake, options: &Options) {
     let state = fake.state();
     state.add_user("PUSER1", "Ada Responder", "ada@example.com");
@@ -96,8 +97,24 @@ fn populate(fake: &PagerDutyFake, options: &Options) {
         state.add_priority(&format!("PPRIO0{}", &name[1..]), name);
     }
 
-    let now = Utc::now();
+    // Whole seconds, as PagerDuty writes times, so the layer below matches the on-calls.
+    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).unwrap();
     let shift = |days: i64| now + TimeDelta::days(days) - TimeDelta::hours(2);
+    // The layer that renders to those shifts, so the app's own rendering agrees with the final
+    // schedule served from them (24-hour turns are a day of wall-clock time: on a day the
+    // clocks change in New York the two differ by the hour, and the window says so).
+    let (start, end) = (shift(0).to_rfc3339(), shift(3).to_rfc3339());
+    let person = |id: &str, name: &str| {
+        let reference = serde_json::json!({"id": id, "type": "user_reference", "summary": name});
+        serde_json::json!({ "user": reference })
+    };
+    let layer = serde_json::json!({
+        "id": "PLAYER1", "name": "Daily", "start": start, "end": end,
+        "rotation_virtual_start": start, "rotation_turn_length_seconds": 86_400,
+        "users": [person("PUSER1", "Ada Responder"), person("PUSER2", "Grace Backup")],
+        "restrictions": []
+    });
+    state.set_schedule_layers("PSCHED1", vec![layer]);
     state.add_oncall(
         "PUSER1",
         "PEPOL01",
