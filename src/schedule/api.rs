@@ -180,8 +180,16 @@ impl Tocsin {
     }
 
     /// The local rendering against the provider's final schedule over the window last read.
+    /// A local rotation has no provider rendering (its window is empty) and is refused as
+    /// `invalid` rather than reported as agreeing over nothing.
     pub fn check_schedule(&self, schedule_id: &str) -> Result<CrossCheck> {
         let d = self.store.schedule_detail(schedule_id)?;
+        if d.until <= d.since {
+            return Err(crate::Error::Invalid(format!(
+                "schedule `{schedule_id}` has no provider's rendering to check against \
+                 (a local rotation is rendered by Tocsin alone)"
+            )));
+        }
         let check = cross_check(&d.def, &d.provider_final, d.since, d.until);
         tracing::info!(
             schedule = schedule_id,

@@ -268,3 +268,31 @@ fn a_local_incident_walks_its_local_policy_from_rotation_to_person() {
     assert_eq!(escalation["next"]["level"], 2);
     assert_eq!(escalation["next"]["targets"][0]["people"][0], "Linus");
 }
+
+#[test]
+fn a_local_rotation_has_now_and_next_but_nothing_to_cross_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = tocsin::Tocsin::open(dir.path()).unwrap();
+    let example = include_str!("../../docs/oncall-example.toml");
+    tocsin.import_local_oncall(example, false).unwrap();
+
+    // Tuesday 8 December 2026, noon in London (GMT): Ada's week, until Linus's weeknight.
+    let at = "2026-12-08T12:00:00Z".parse().unwrap();
+    let outlook = tocsin.oncall_outlook(at).unwrap();
+
+    let first = &outlook.targets[0];
+    assert_eq!(first.schedule_id.as_deref(), Some("web-primary"));
+    assert_eq!(first.now.as_ref().map(|u| u.name.as_str()), Some("Ada"));
+    let next = first.next.as_ref().expect("a handoff this evening");
+    assert_eq!(next.at.to_rfc3339(), "2026-12-08T18:00:00+00:00");
+    assert_eq!(next.to.as_ref().map(|u| u.name.as_str()), Some("Linus"));
+    let second = &outlook.targets[1];
+    assert_eq!(
+        second.now.as_ref().map(|u| u.name.as_str()),
+        Some("Margaret")
+    );
+
+    let err = tocsin.check_schedule("web-primary").unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert!(err.to_string().contains("local rotation"), "{err}");
+}

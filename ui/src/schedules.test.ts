@@ -1,6 +1,7 @@
 // Unit tests for the schedule views' wording and timeline rows.
 import { describe, expect, it } from "vitest";
 
+import type { CachedSchedule } from "./bindings/CachedSchedule";
 import type { CrossCheck } from "./bindings/CrossCheck";
 import type { Explanation } from "./bindings/Explanation";
 import type { Rendering } from "./bindings/Rendering";
@@ -11,6 +12,7 @@ import {
   explainText,
   formatHandoff,
   groupOutlook,
+  hasProviderRendering,
   layerOrderText,
   outlookText,
   timelineRows,
@@ -197,5 +199,25 @@ describe("the cross-check's wording", () => {
   it("says when the schedule cannot be compared at all", () => {
     const broken = check({ render_error: "unknown time zone `Eastern Time (US & Canada)`" });
     expect(checkSummary(broken)).toMatch(/^Not compared with PagerDuty: .*unknown time zone/);
+  });
+});
+
+describe("hasProviderRendering", () => {
+  it("is false for a local rotation's empty window and a schedule never rendered", () => {
+    const cached = (window: [string, string] | null): CachedSchedule => ({
+      account_id: 1,
+      id: "PS1",
+      name: "Primary",
+      time_zone: "UTC",
+      read_at: "2026-10-24T12:00:00Z",
+      window,
+    });
+    expect(hasProviderRendering(cached(["2026-10-23T12:00:00Z", "2026-11-07T12:00:00Z"]))).toBe(
+      true,
+    );
+    expect(hasProviderRendering(cached(["2026-10-24T12:00:00Z", "2026-10-24T12:00:00Z"]))).toBe(
+      false,
+    );
+    expect(hasProviderRendering(cached(null))).toBe(false);
   });
 });

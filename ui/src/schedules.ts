@@ -1,5 +1,6 @@
 // Wording for the schedule views: why someone is on call, now and next per policy level, the
 // cross-check against the provider, and stretches for the timeline.
+import type { CachedSchedule } from "./bindings/CachedSchedule";
 import type { CrossCheck } from "./bindings/CrossCheck";
 import type { Disagreement } from "./bindings/Disagreement";
 import type { Explanation } from "./bindings/Explanation";
@@ -104,6 +105,14 @@ export function groupOutlook(targets: TargetOutlook[]): OutlookPolicy[] {
     level.targets.push(t);
   }
   return policies;
+}
+
+/**
+ * Whether a provider rendered this schedule for a window Tocsin can compare with. A local
+ * rotation is stored with an empty window: nothing but Tocsin renders it.
+ */
+export function hasProviderRendering(s: CachedSchedule): boolean {
+  return s.window !== null && Date.parse(s.window[0]) < Date.parse(s.window[1]);
 }
 
 /** Whether the local rendering agrees with the provider's, over which window. */

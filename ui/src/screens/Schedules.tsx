@@ -14,6 +14,7 @@ import {
   disagreementText,
   explainText,
   groupOutlook,
+  hasProviderRendering,
   layerOrderText,
   outlookText,
   timelineRows,
@@ -91,8 +92,8 @@ function NowAndNext() {
     <section className="card" data-testid="oncall-outlook">
       <h2>Now and next, per escalation policy</h2>
       <p className="hint">
-        Rendered here from the cached schedules, so it works offline; the cards above are
-        PagerDuty&apos;s own answer as last synced.
+        Rendered here from the cached schedules and rotations, so it works offline; the cards above
+        are the provider&apos;s own answer as last synced.
       </p>
       {groupOutlook(outlook.data.targets).map((policy) => (
         <div key={policy.key} data-testid="outlook-policy">
@@ -140,13 +141,15 @@ function CrossCheckView({ schedule }: { schedule: CachedSchedule }) {
   const check = useQuery({
     queryKey: ["schedule-check", schedule.id],
     queryFn: () => api.checkSchedule(schedule.id),
-    enabled: schedule.window !== null,
+    enabled: hasProviderRendering(schedule),
   });
-  if (schedule.read_at !== null && schedule.window === null) {
+  if (!hasProviderRendering(schedule)) {
     // A local schedule, or a provider that rendered nothing: say so rather than claim agreement.
     return (
       <p className="hint" data-testid="cross-check-none">
-        Nothing to compare with: no provider&apos;s rendering of this schedule is cached.
+        Nothing to compare with: no provider Nothing to compare with: no provider&apos;s rendering
+        of this schedule is cached.apos;s rendering of this schedule is cached (a local rotation has
+        none).
       </p>
     );
   }
