@@ -63,6 +63,7 @@ pub const MAX_OVERRIDES: usize = 5_000;
 
 /// A person as a schedule names them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ScheduleUser {
     pub id: String,
@@ -72,6 +73,7 @@ pub struct ScheduleUser {
 
 /// A schedule as the provider defines it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ScheduleDef {
     pub id: String,
@@ -88,6 +90,7 @@ pub struct ScheduleDef {
 
 /// One layer: a rotation of users, turns of a fixed wall-clock length, optionally restricted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct LayerDef {
     #[serde(default)]
@@ -116,6 +119,7 @@ pub enum RestrictionKind {
 
 /// A window the layer is limited to, repeated every day or every week.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct Restriction {
     #[serde(rename = "type")]
@@ -130,6 +134,7 @@ pub struct Restriction {
 
 /// Someone on call instead of whoever the layers say, for a fixed span.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct OverrideDef {
     #[serde(default)]
