@@ -15,8 +15,9 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run()) {
         Ok(code) => code,
         Err(e) => {
-            // One line a script can show as is; the code lets it branch.
-            eprintln!("tocsin: {e} [{}]", e.code());
+            // One line a script can show as is; the code lets it branch. Messages quote input
+            // (a file's ids, a provider's text), so control characters are made harmless.
+            eprintln!("tocsin: {} [{}]", cli::clean(&e.to_string()), e.code());
             ExitCode::FAILURE
         }
     }

@@ -232,7 +232,10 @@ pub fn one_line(s: &str, max: usize) -> String {
 
 /// Characters that change the direction of the text around them.
 pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// A due timer's title and body, with the incident's text made safe like a page's.

@@ -276,6 +276,7 @@ impl Engine {
             self.raise_review_reminders().await;
             // Rendering every schedule is not a once-a-second job; twice a minute is on time.
             if tick.is_multiple_of(30) {
+                self.refresh_local_oncalls().await;
                 self.raise_shift_reminders().await;
             }
             tick = tick.wrapping_add(1);
@@ -609,8 +610,18 @@ impl Engine {
         tracing::info!(refused = ids.len(), shown, "refusals told");
     }
 
-    /// Claims every cockpit timer that came due and shows it, once each across processes;
-    /// a reminder that could not be shown is given back and tried on the next tick.
+    /// Keeps the local workspace's on-call rows (who its policies page, now and over the next
+    /// days) current as rotations hand over.
+    async fn refresh_local_oncalls(&self) {
+        let tocsin = self.tocsin.clone();
+        let done = tokio::task::spawn_blocking(move || tocsin.refresh_local_oncalls(Utc::now()));
+        match done.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot refresh local on-call"),
+            Err(e) => tracing::warn!(error = %e, "local on-call refresh panicked"),
+        }
+    }
+
     /// One notification per shift of mine starting within the lead time, once per shift.
     pub async fn raise_shift_reminders(&self) {
         if !self.config.raise_pages {

@@ -14,6 +14,7 @@ mod comms;
 mod paging;
 mod postmortem;
 mod print;
+pub use print::clean;
 mod rotation;
 mod schedule;
 
@@ -657,7 +658,8 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
             ),
             Err(e) => {
                 failed = true;
-                eprintln!("{}: {e} [{}]", account.name, e.code());
+                let message = print::clean(&format!("{}: {e}", account.name));
+                eprintln!("{message} [{}]", e.code());
             }
         }
     }

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use std::collections::HashMap;
+
 use super::{
     cross_check, explain, now_and_next, render, CrossCheck, Explanation, Handoff, Rendering,
-    ScheduleUser,
+    ScheduleEntry, ScheduleUser,
 };
 use crate::error::Result;
 use crate::model::Id;
@@ -109,17 +111,14 @@ impl Tocsin {
             let Some(my_id) = me.get(&cached.account_id) else {
                 continue;
             };
-            let rendering = match self.render_schedule(&cached.id, since, until) {
-                Ok(r) => r,
+            let entries = match self.final_entries(cached.account_id, &cached.id, since, until) {
+                Ok(entries) => entries,
                 Err(e) => {
                     tracing::warn!(schedule = %cached.id, error = %e, "schedule skipped for shifts");
                     continue;
                 }
             };
-            let mine = rendering
-                .final_entries
-                .into_iter()
-                .filter(|e| &e.user.id == my_id);
+            let mine = entries.into_iter().filter(|e| &e.user.id == my_id);
             shifts.extend(mine.map(|e| MyShift {
                 account_id: cached.account_id,
                 schedule_id: cached.id.clone(),
@@ -131,6 +130,35 @@ impl Tocsin {
         }
         shifts.sort_by(|a, b| (a.start, &a.schedule_id).cmp(&(b.start, &b.schedule_id)));
         Ok(shifts)
+    }
+
+    /// A schedule's final entries that end after `since` and start before `until`, rendered a
+    /// month at a time (so a long span of short turns stays under the renderer's bounds) and
+    /// from a month before `since`, so a shift under way keeps its real start (and its
+    /// calendar UID) however late it is exported.
+    fn final_entries(
+        &self,
+        account: Id,
+        schedule_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ScheduleEntry>> {
+        let def = self.store.schedule_detail_in(account, schedule_id)?.def;
+        let month = chrono::Duration::days(31);
+        let mut entries: Vec<ScheduleEntry> = Vec::new();
+        let mut from = since - month;
+        while from < until {
+            let to = (from + month).min(until);
+            for e in render(&def, from, to)?.final_entries {
+                match entries.last_mut() {
+                    Some(last) if super::same_shift(last, &e) => last.end = e.end,
+                    _ => entries.push(e),
+                }
+            }
+            from = to;
+        }
+        entries.retain(|e| e.end > since);
+        Ok(entries)
     }
 
     /// My shifts as an iCalendar file's text.
@@ -183,13 +211,14 @@ impl Tocsin {
     /// A local rotation has no provider rendering (its window is empty) and is refused as
     /// `invalid` rather than reported as agreeing over nothing.
     pub fn check_schedule(&self, schedule_id: &str) -> Result<CrossCheck> {
-        let d = self.store.schedule_detail(schedule_id)?;
-        if d.until <= d.since {
+        let local = self.store.local_account()?.id;
+        let cached = self.store.schedules()?;
+        if (cached.iter()).any(|s| s.id == schedule_id && s.account_id == local) {
             return Err(crate::Error::Invalid(format!(
-                "schedule `{schedule_id}` has no provider's rendering to check against \
-                 (a local rotation is rendered by Tocsin alone)"
+                "`{schedule_id}` is a local rotation: no provider renders it to check against"
             )));
         }
+        let d = self.store.schedule_detail(schedule_id)?;
         let check = cross_check(&d.def, &d.provider_final, d.since, d.until);
         tracing::info!(
             schedule = schedule_id,
@@ -203,6 +232,9 @@ impl Tocsin {
     /// For each escalation policy and level, who is on call at `at`: user targets directly,
     /// schedule targets rendered locally from the cache.
     pub fn oncall_at(&self, at: DateTime<Utc>) -> Result<Vec<OnCallAt>> {
+        // Many levels page the same schedule: each is read and explained once.
+        let mut explained: HashMap<(Id, String), std::result::Result<Explanation, String>> =
+            HashMap::new();
         let mut out = Vec::new();
         for level in self.store.policy_levels()? {
             for target in &level.targets {
@@ -220,9 +252,15 @@ impl Tocsin {
                 if target.kind == "schedule" {
                     row.schedule_id = Some(target.id.clone());
                     row.schedule_name = Some(target.name.clone());
-                    match self.explain_schedule(&target.id, at) {
-                        Ok(e) => row.user = e.on_call,
-                        Err(e) => row.note = Some(e.to_string()),
+                    let key = (level.account_id, target.id.clone());
+                    let found = explained.entry(key).or_insert_with(|| {
+                        (self.store.schedule_detail_in(level.account_id, &target.id))
+                            .and_then(|d| explain(&d.def, at))
+                            .map_err(|e| e.to_string())
+                    });
+                    match found {
+                        Ok(e) => row.user = e.on_call.clone(),
+                        Err(e) => row.note = Some(e.clone()),
                     }
                 } else {
                     row.user = Some(ScheduleUser {
@@ -242,7 +280,7 @@ impl Tocsin {
     pub fn oncall_outlook(&self, at: DateTime<Utc>) -> Result<OnCallOutlook> {
         let until = at + chrono::Duration::days(OUTLOOK_DAYS);
         // A schedule may sit on several levels and policies: render each once.
-        let mut rendered = std::collections::HashMap::new();
+        let mut rendered = HashMap::new();
 
         let mut targets = Vec::new();
         for level in self.store.policy_levels()? {
@@ -259,8 +297,11 @@ impl Tocsin {
 
                 row.schedule_id = Some(target.id.clone());
                 row.schedule_name = Some(target.name.clone());
-                let answer = rendered.entry(target.id.clone()).or_insert_with(|| {
-                    (self.render_schedule(&target.id, at, until))
+                // A policy pages the schedules of its own account.
+                let key = (level.account_id, target.id.clone());
+                let answer = rendered.entry(key).or_insert_with(|| {
+                    (self.store.schedule_detail_in(level.account_id, &target.id))
+                        .and_then(|d| render(&d.def, at, until))
                         .map(|r| now_and_next(&r.final_entries, at, until))
                         .map_err(|e| e.to_string())
                 });

@@ -171,6 +171,7 @@ pub fn check_schedule(s: &ScheduleDef) -> std::result::Result<(), String> {
     for (i, layer) in s.layers.iter().enumerate() {
         let at = |e: String| format!("layer {}: {e}", i + 1);
         check_name(&layer.name).map_err(at)?;
+        check_optional_id(&layer.id).map_err(at)?;
         if layer.rotation_turn_length_seconds < MIN_TURN_SECONDS {
             return Err(at("a turn must last at least an hour".into()));
         }
@@ -181,7 +182,7 @@ pub fn check_schedule(s: &ScheduleDef) -> std::result::Result<(), String> {
     }
     s.overrides
         .iter()
-        .try_for_each(|o| check_user(&o.user))
+        .try_for_each(|o| check_optional_id(&o.id).and_then(|()| check_user(&o.user)))
         .map_err(|e| format!("override: {e}"))
 }
 
@@ -221,12 +222,21 @@ fn check_user(u: &ScheduleUser) -> std::result::Result<(), String> {
     check_name(&u.name)
 }
 
+/// Layers and overrides may leave their id out; one given is checked like any other.
+fn check_optional_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty() {
+        return Ok(());
+    }
+    check_id(id)
+}
+
 /// Ids are short and plain so they read the same in a file, a URL and a terminal.
 fn check_id(id: &str) -> std::result::Result<(), String> {
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if id.is_empty() || id.chars().count() > MAX_ID_CHARS || !id.chars().all(plain) {
+    let dots = id.chars().all(|c| c == '.');
+    if id.is_empty() || dots || id.chars().count() > MAX_ID_CHARS || !id.chars().all(plain) {
         return Err(format!(
-            "id `{}` must be 1 to {MAX_ID_CHARS} letters, digits, `-`, `_` or `.`",
+            "id `{}` must be 1 to {MAX_ID_CHARS} letters, digits, `-`, `_` or `.` (not dots only)",
             id.escape_debug()
         ));
     }
@@ -239,11 +249,7 @@ fn check_name(name: &str) -> std::result::Result<(), String> {
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(format!("a name is at most {MAX_NAME_CHARS} characters"));
     }
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}')
-            || matches!(c, '\u{2066}'..='\u{2069}')
-    };
+    let hidden = |c: char| c.is_control() || crate::paging::is_bidi_control(c);
     if name.chars().any(hidden) {
         return Err(format!(
             "name `{}` has control or text-direction characters",

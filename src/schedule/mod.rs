@@ -65,6 +65,7 @@ pub const MAX_OVERRIDES: usize = 5_000;
 
 /// A person as a schedule names them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ScheduleUser {
     pub id: String,
@@ -74,6 +75,7 @@ pub struct ScheduleUser {
 
 /// A schedule as the provider defines it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ScheduleDef {
     pub id: String,
@@ -90,6 +92,7 @@ pub struct ScheduleDef {
 
 /// One layer: a rotation of users, turns of a fixed wall-clock length, optionally restricted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct LayerDef {
     #[serde(default)]
@@ -118,6 +121,7 @@ pub enum RestrictionKind {
 
 /// A window the layer is limited to, repeated every day or every week.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct Restriction {
     #[serde(rename = "type")]
@@ -132,6 +136,7 @@ pub struct Restriction {
 
 /// Someone on call instead of whoever the layers say, for a fixed span.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct OverrideDef {
     #[serde(default)]

@@ -193,7 +193,11 @@ pub(super) fn upsert_policy(
     Ok(())
 }
 
-fn replace_oncalls(tx: &Transaction<'_>, account: Id, oncalls: &[OnCallRecord]) -> Result<()> {
+pub(super) fn replace_oncalls(
+    tx: &Transaction<'_>,
+    account: Id,
+    oncalls: &[OnCallRecord],
+) -> Result<()> {
     tx.execute("DELETE FROM oncalls WHERE account_id = ?1", [account])?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO oncalls (account_id, escalation_policy_id, level, user_id, user_name,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Transaction, TransactionBehavior};
 
 use super::apply::upsert_policy;
 use super::policies::load_policy;
@@ -12,6 +12,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::model::Id;
 use crate::provider::pagerduty_schedule::ScheduleDetail;
+use crate::provider::OnCallRecord;
 use crate::schedule::file::{self, OnCallFile, FORMAT};
 use crate::schedule::ScheduleDef;
 
@@ -28,7 +29,7 @@ impl Store {
     /// Every local schedule and policy of `account`, in the file's shape, by id.
     pub fn local_oncall(&self, account: Id) -> Result<OnCallFile> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let file = read(&tx, account)?;
         tx.commit()?;
         Ok(file)
@@ -45,7 +46,7 @@ impl Store {
         replace: bool,
     ) -> Result<Saved> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored = read(&tx, account)?;
 
         let named: HashSet<&str> = file.schedules.iter().map(|s| s.id.as_str()).collect();
@@ -55,6 +56,7 @@ impl Store {
             .collect();
         file::check(file, &kept)?;
         refuse_foreign_ids(&tx, account, file)?;
+        check_totals(file, &stored, replace)?;
 
         let mut saved = write(&tx, account, file, &kept)?;
         if !replace {
@@ -71,7 +73,7 @@ impl Store {
     /// Removes one local schedule; refused while a local policy pages it.
     pub fn delete_local_schedule(&self, account: Id, id: &str) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored = read(&tx, account)?;
         if let Some(p) = (stored.policies.iter()).find(|p| pages_schedule(p, id)) {
             return Err(Error::Conflict(format!(
@@ -86,13 +88,35 @@ impl Store {
         Ok(())
     }
 
-    /// Removes one local escalation policy.
+    /// Removes one local escalation policy; refused while an open incident walks it.
     pub fn delete_local_policy(&self, account: Id, id: &str) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let walking: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM incidents WHERE account_id = ?1 AND escalation_policy_id = ?2
+             AND status != 'resolved'",
+            params![account, id],
+            |r| r.get(0),
+        )?;
+        if walking > 0 {
+            return Err(Error::Conflict(format!(
+                "{walking} open incident(s) walk the policy `{id}`; resolve them first"
+            )));
+        }
         if remove(&tx, account, "policies", id)? == 0 {
             return Err(Error::NotFound(format!("local policy `{id}`")));
         }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Replaces the local workspace's on-call rows: who its policies page over the days ahead.
+    pub fn replace_local_oncalls(&self, account: Id, rows: &[OnCallRecord]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        super::apply::replace_oncalls(&tx, account, rows)?;
         tx.commit()?;
         Ok(())
     }
@@ -166,6 +190,43 @@ fn write(
         policies: file.policies.len(),
         ..Saved::default()
     })
+}
+
+/// The workspace as a whole stays within a file's limits, so its export always imports again.
+fn check_totals(file: &OnCallFile, stored: &OnCallFile, replace: bool) -> Result<()> {
+    let mut all = file.clone();
+    if !replace {
+        let schedules: HashSet<&str> = file.schedules.iter().map(|s| s.id.as_str()).collect();
+        let policies: HashSet<&str> = file.policies.iter().map(|p| p.id.as_str()).collect();
+        let kept = stored
+            .schedules
+            .iter()
+            .filter(|s| !schedules.contains(s.id.as_str()));
+        all.schedules.extend(kept.cloned());
+        let kept = stored
+            .policies
+            .iter()
+            .filter(|p| !policies.contains(p.id.as_str()));
+        all.policies.extend(kept.cloned());
+    }
+    if all.schedules.len() > file::MAX_LOCAL_SCHEDULES
+        || all.policies.len() > file::MAX_LOCAL_POLICIES
+    {
+        return Err(Error::Invalid(format!(
+            "the workspace would hold {} rotations and {} policies; at most {} and {}",
+            all.schedules.len(),
+            all.policies.len(),
+            file::MAX_LOCAL_SCHEDULES,
+            file::MAX_LOCAL_POLICIES
+        )));
+    }
+    if file::write(&all)?.len() > file::MAX_FILE_BYTES {
+        return Err(Error::Invalid(format!(
+            "the workspace's rotations and policies would be larger than {} KiB as a file",
+            file::MAX_FILE_BYTES / 1024
+        )));
+    }
+    Ok(())
 }
 
 /// A local id that another account uses for a schedule would make lookups by id ambiguous.
@@ -309,5 +370,64 @@ users = [{ id = "ada", name = "Ada" }]
         let free = file::parse(&FILE.replace("PSHARED", "shared")).unwrap();
         store.save_local_oncall(local, &free, false).unwrap();
         assert_eq!(store.local_oncall(local).unwrap().schedules.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod ambiguity {
+    use super::*;
+    use crate::model::{ProviderKind, TokenSource};
+    use crate::provider::Batch;
+    use crate::store::NewAccount;
+
+    #[test]
+    fn an_id_two_accounts_share_is_refused_by_id_and_found_by_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let local = store.local_account().unwrap().id;
+        let text = r#"
+format = "tocsin-oncall/1"
+[[schedule]]
+id = "PWEB1"
+name = "Web"
+time_zone = "UTC"
+[[schedule.layers]]
+start = "2026-01-05T00:00:00Z"
+rotation_virtual_start = "2026-01-05T00:00:00Z"
+rotation_turn_length_seconds = 86400
+users = [{ id = "ada", name = "Ada" }]
+"#;
+        let file = file::parse(text).unwrap();
+        store.save_local_oncall(local, &file, false).unwrap();
+
+        // A later sync of another account brings a schedule with the same id.
+        let new = NewAccount {
+            name: "pd".into(),
+            kind: ProviderKind::Pagerduty,
+            api_url: None,
+            token: TokenSource::None,
+            email: None,
+        };
+        let pd = store.add_account(&new).unwrap().id;
+        let mut def = file.schedules[0].clone();
+        def.layers[0].users[0].name = "Pd Person".into();
+        let now = Utc::now();
+        let batch = Batch {
+            schedule_details: vec![ScheduleDetail {
+                def,
+                provider_final: vec![],
+                since: now,
+                until: now,
+            }],
+            ..Batch::default()
+        };
+        store.apply(pd, &batch).unwrap();
+
+        assert_eq!(
+            store.schedule_detail("PWEB1").unwrap_err().code(),
+            "conflict"
+        );
+        let mine = store.schedule_detail_in(local, "PWEB1").unwrap();
+        assert_eq!(mine.def.layers[0].users[0].name, "Ada");
     }
 }

@@ -35,6 +35,7 @@ impl Store {
         drop(conn);
         let roster = RenderedRoster {
             store: self,
+            account: incident.account_id,
             fallback: rows,
         };
 
@@ -179,6 +180,8 @@ fn assignee_level(
 /// token that may not read schedules), does not render, or renders nobody.
 struct RenderedRoster<'a> {
     store: &'a Store,
+    /// The policy's account: its schedules are the ones its targets name.
+    account: Id,
     fallback: CachedRoster,
 }
 
@@ -195,7 +198,7 @@ impl Roster for RenderedRoster<'_> {
         }
         let rendered = self
             .store
-            .schedule_detail(&target.id)
+            .schedule_detail_in(self.account, &target.id)
             .and_then(|detail| schedule::explain(&detail.def, at));
         // A rendered gap is not taken over the provider's word that someone is on call (an
         // override made since the last read, say): the provider's rows decide then.

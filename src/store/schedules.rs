@@ -127,23 +127,40 @@ impl Store {
     }
 
     /// A cached schedule's definition and the provider's final schedule for its window,
-    /// found by provider id (the first account that has it).
-    // TODO(schedule-account): two PagerDuty accounts with the same schedule id cannot both be
-    // reached by id; take an account when the CLI and window need it.
+    /// found by id; an id two accounts share is refused as ambiguous rather than guessed.
+    // TODO(schedule-account): the CLI and the window name schedules by id alone, so a shared
+    // id cannot be reached there; policies reach theirs through `schedule_detail_in`.
     pub fn schedule_detail(&self, schedule_id: &str) -> Result<ScheduleDetail> {
+        let accounts: Vec<Id> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                "SELECT account_id FROM schedule_details WHERE schedule_id = ?1 LIMIT 2",
+            )?;
+            let rows = stmt.query_map(params![schedule_id], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        match accounts.as_slice() {
+            [one] => self.schedule_detail_in(*one, schedule_id),
+            [] => Err(not_cached(schedule_id)),
+            _ => Err(Error::Conflict(format!(
+                "two accounts have a schedule `{schedule_id}`; it cannot be told apart by id"
+            ))),
+        }
+    }
+
+    /// A cached schedule of one account: what a policy of that account pages.
+    pub fn schedule_detail_in(&self, account: Id, schedule_id: &str) -> Result<ScheduleDetail> {
         let conn = self.conn();
         let row: Option<(Id, String, String, String)> = conn
             .query_row(
                 "SELECT account_id, definition, window_since, window_until FROM schedule_details
-                 WHERE schedule_id = ?1 ORDER BY account_id LIMIT 1",
-                params![schedule_id],
+                 WHERE account_id = ?1 AND schedule_id = ?2",
+                params![account, schedule_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
         let Some((account, definition, since, until)) = row else {
-            return Err(Error::NotFound(format!(
-                "no cached definition of schedule `{schedule_id}`; sync first"
-            )));
+            return Err(not_cached(schedule_id));
         };
         let def: ScheduleDef = serde_json::from_str(&definition)
             .map_err(|e| Error::Invalid(format!("cached schedule `{schedule_id}`: {e}")))?;
@@ -178,6 +195,12 @@ impl Store {
             until: parse_ts(&until).ok_or_else(bad)?,
         })
     }
+}
+
+fn not_cached(schedule_id: &str) -> Error {
+    Error::NotFound(format!(
+        "no cached definition of schedule `{schedule_id}`; sync first"
+    ))
 }
 
 impl Store {

@@ -122,7 +122,8 @@ fn my_shifts_follow_the_person_i_say_i_am() {
     cli.ok(&["rotation", "me", "grace"]);
     let listed = cli.json(&["rotation", "list", "--json"]);
     assert_eq!(listed["me"], "grace");
-    assert_eq!(listed["people"].as_array().unwrap().len(), 2);
+    // Ada and Grace rotate; Linus is paged directly.
+    assert_eq!(listed["people"].as_array().unwrap().len(), 3);
 
     // Four weeks from now hold fourteen of Grace's daily turns (give or take the edges).
     let shifts = cli.json(&["schedule", "shifts", "--days", "28", "--json"]);
@@ -295,4 +296,172 @@ fn a_local_rotation_has_now_and_next_but_nothing_to_cross_check() {
     let err = tocsin.check_schedule("web-primary").unwrap_err();
     assert_eq!(err.code(), "invalid");
     assert!(err.to_string().contains("local rotation"), "{err}");
+}
+
+/// `n` one-person rotations with ids `{prefix}0`…, each turn `turn` seconds, as a file.
+fn many(prefix: &str, n: usize, layers: usize, turn: u32) -> String {
+    let mut text = String::from("format = \"tocsin-oncall/1\"\n");
+    for i in 0..n {
+        text +=
+            &format!("[[schedule]]\nid = \"{prefix}{i}\"\nname = \"R{i}\"\ntime_zone = \"UTC\"\n");
+        for l in 0..layers {
+            text += &format!(
+                "[[schedule.layers]]\nstart = \"2026-01-05T00:00:00Z\"\n\
+                 rotation_virtual_start = \"2026-01-05T0{}:00:00Z\"\n\
+                 rotation_turn_length_seconds = {turn}\n\
+                 users = [{{ id = \"me\", name = \"Me\" }}, {{ id = \"u{l}\", name = \"U{l}\" }}]\n",
+                l % 2
+            );
+        }
+    }
+    text
+}
+
+#[test]
+fn a_hostile_id_cannot_drive_the_terminal_through_an_error() {
+    let cli = Cli::new();
+    // TOML escapes decode to ESC and BEL: the title-setting and screen-clearing sequences.
+    let hostile = FILE.replace(r#"id = "web""#, r#"id = "\u001b]0;PWNED\u0007\u001b[2J""#);
+    let out = import(&cli, &hostile, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("PWNED"), "{err}");
+}
+
+#[test]
+fn the_workspace_as_a_whole_stays_within_what_a_file_may_hold() {
+    let cli = Cli::new();
+    assert!(import(&cli, &many("a", 150, 1, 86_400), &[])
+        .status
+        .success());
+    let out = import(&cli, &many("b", 60, 1, 86_400), &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would hold 210 rotations"));
+
+    // What is stored always exports to a file that imports again.
+    let text = cli.ok(&["rotation", "export"]);
+    assert!(import(&cli, &text, &["--replace"]).status.success());
+}
+
+#[test]
+fn a_misspelt_field_in_a_schedule_is_refused_not_dropped() {
+    let cli = Cli::new();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/oncall-example.toml"
+    ))
+    .unwrap();
+    for (from, to) in [
+        ("[[schedule.overrides]]", "[[schedule.override]]"),
+        (
+            "rotation_turn_length_seconds = 86400",
+            "rotation_turn_length_secs = 86400",
+        ),
+        ("end = \"2026-12-26", "ends = \"2026-12-26"),
+    ] {
+        assert!(example.contains(from), "{from}");
+        let out = import(&cli, &example.replacen(from, to, 1), &[]);
+        assert!(!out.status.success(), "accepted {to}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"));
+    }
+}
+
+#[test]
+fn local_policies_fill_on_call_now_and_a_walked_policy_stays() {
+    let cli = Cli::new();
+    let running = FILE.replace("2027-03-01T09:00:00Z", "2026-01-05T09:00:00Z");
+    assert!(import(&cli, &running, &[]).status.success());
+
+    let now = cli.json(&["oncall", "--json"]);
+    let rows = now["oncall"].as_array().unwrap();
+    let level = |n: i64| {
+        rows.iter()
+            .find(|r| r["level"] == n)
+            .unwrap_or_else(|| panic!("{now}"))
+    };
+    assert!(["Ada", "Grace"].contains(&level(1)["user"]["name"].as_str().unwrap()));
+    assert_eq!(level(1)["schedule_name"], "Web primary");
+    assert_eq!(level(2)["user"]["name"], "Linus");
+
+    cli.ok(&["declare", "Disk full", "--policy", "web-policy"]);
+    let refused = cli.run(&["rotation", "remove-policy", "web-policy"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("1 open incident(s) walk"));
+    cli.ok(&["resolve", "#1"]);
+    cli.ok(&["rotation", "remove-policy", "web-policy"]);
+    assert_eq!(
+        cli.json(&["oncall", "--json"])["oncall"],
+        Value::Array(vec![])
+    );
+}
+
+#[test]
+fn a_shift_under_way_keeps_its_real_start_and_long_spans_of_short_turns_render() {
+    let cli = Cli::new();
+    let running = FILE.replace("2027-03-01T09:00:00Z", "2026-01-05T09:00:00Z");
+    assert!(import(&cli, &running, &[]).status.success());
+    let on_now = first_level_at(&cli, "now").to_lowercase();
+    cli.ok(&["rotation", "me", &on_now]);
+    let shifts = cli.json(&["schedule", "shifts", "--days", "2", "--json"]);
+    // Daily turns hand over at 09:00 London, which is 09:00 UTC in winter.
+    let start = shifts["shifts"][0]["start"].as_str().unwrap();
+    assert!(start.ends_with("T09:00:00Z"), "{shifts}");
+
+    // 48 layers of hourly turns over 400 days is more than one render may hold at once.
+    let dense = Cli::new();
+    assert!(import(&dense, &many("d", 1, 48, 3600), &[])
+        .status
+        .success());
+    dense.ok(&["rotation", "me", "me"]);
+    let shifts = dense.json(&["schedule", "shifts", "--days", "400", "--json"]);
+    assert!(!shifts["shifts"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn exports_follow_links_and_never_reuse_a_leftover_partial_file() {
+    let cli = Cli::new();
+    assert!(import(&cli, FILE, &[]).status.success());
+    let dir = cli.data_dir.path();
+    let real = dir.join("real.toml");
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, dir.join("link.toml")).unwrap();
+    cli.ok(&[
+        "rotation",
+        "export",
+        dir.join("link.toml").to_str().unwrap(),
+    ]);
+    assert!(std::fs::symlink_metadata(dir.join("link.toml"))
+        .unwrap()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .contains("tocsin-oncall/1"));
+
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("out.toml.partial")).unwrap();
+    let out = cli.run(&["rotation", "export", dir.join("out.toml").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+
+    let check = cli.run(&["schedule", "check", "web"]);
+    assert!(String::from_utf8_lossy(&check.stderr).contains("is a local rotation"));
+}
+
+#[test]
+fn being_on_a_local_rotation_counts_as_on_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let tocsin = tocsin::Tocsin::open(dir.path()).unwrap();
+    // One person, on all the time since January.
+    let always = FILE
+        .replace("2027-03-01T09:00:00Z", "2026-01-05T09:00:00Z")
+        .replace(r#", { id = "grace", name = "Grace" }"#, "");
+    tocsin.import_local_oncall(&always, false).unwrap();
+    assert!(
+        !tocsin.glance(5).unwrap().on_call,
+        "I am nobody on the rotation yet"
+    );
+
+    tocsin.set_local_me("ada").unwrap();
+    assert!(tocsin.glance(5).unwrap().on_call);
 }

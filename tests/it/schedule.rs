@@ -314,21 +314,26 @@ async fn my_shifts_are_listed_and_exported_as_a_calendar() {
     engine.sync_once(None).await.unwrap();
     drop(fake);
 
-    // PSOK has me on top until two days from now; PSREV's backwards layers bury me.
+    // PSOK has me on top from two days ago until two days from now; PSREV's backwards layers
+    // bury me. The shift under way keeps its real start, so its calendar UID stays put.
     let shifts = tocsin.my_shifts(now, now + Duration::days(7)).unwrap();
     let got: Vec<_> = shifts
         .iter()
         .map(|s| (s.schedule_id.as_str(), s.start, s.end))
         .collect();
-    assert_eq!(got, [("PSOK", now, now + Duration::days(2))]);
+    let started = now - Duration::days(2);
+    assert_eq!(got, [("PSOK", started, now + Duration::days(2))]);
 
     let ics = tocsin.my_shifts_ics(now, now + Duration::days(7)).unwrap();
     let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     assert!(ics.contains("SUMMARY:On call: PSOK\r\n"));
-    assert!(ics.contains(&format!("DTSTART:{}\r\n", stamp(now))));
+    assert!(ics.contains(&format!("DTSTART:{}\r\n", stamp(started))));
     assert!(ics.contains(&format!("DTEND:{}\r\n", stamp(now + Duration::days(2)))));
-    // Exported twice, the same shift keeps its UID, so a calendar updates it in place.
-    let again = tocsin.my_shifts_ics(now, now + Duration::days(7)).unwrap();
+    // Exported again an hour later, the same shift keeps its UID: a calendar updates it.
+    let later = now + Duration::hours(1);
+    let again = tocsin
+        .my_shifts_ics(later, later + Duration::days(7))
+        .unwrap();
     let uid = |text: &str| {
         text.lines()
             .find(|l| l.starts_with("UID:"))
