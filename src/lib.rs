@@ -5,6 +5,7 @@
 
 pub mod cockpit;
 pub mod comms;
+pub mod deep_link;
 pub mod error;
 pub mod escalation;
 pub mod ics;
@@ -81,7 +82,8 @@ impl Tocsin {
     /// On call or not, how many open incidents wait for an acknowledgement, and the first
     /// `limit` open incidents in work order: what the tray shows.
     pub fn glance(&self, limit: u32) -> Result<Glance> {
-        let on_call = self.store.oncall_now()?.iter().any(|o| o.is_me);
+        let on_call =
+            self.store.oncall_now()?.iter().any(|o| o.is_me) || self.on_local_rotation_now()?;
         let filter = IncidentFilter {
             limit: Some(limit),
             ..IncidentFilter::default()
