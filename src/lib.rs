@@ -82,8 +82,7 @@ impl Tocsin {
     /// On call or not, how many open incidents wait for an acknowledgement, and the first
     /// `limit` open incidents in work order: what the tray shows.
     pub fn glance(&self, limit: u32) -> Result<Glance> {
-        let on_call =
-            self.store.oncall_now()?.iter().any(|o| o.is_me) || self.on_local_rotation_now()?;
+        let on_call = self.store.oncall_now()?.iter().any(|o| o.is_me);
         let filter = IncidentFilter {
             limit: Some(limit),
             ..IncidentFilter::default()

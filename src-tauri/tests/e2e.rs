@@ -1131,9 +1131,11 @@ fn second_launch(data_dir: &Path, bus: &PrivateBus, home: &Path, link: &str) {
         .stderr(Stdio::null())
         .spawn()
         .expect("a second launch starts");
-    let exited = eventually("the second launch to hand over", Duration::from_secs(30), || {
-        child.try_wait().ok().flatten()
-    });
+    let exited = eventually(
+        "the second launch to hand over",
+        Duration::from_secs(30),
+        || child.try_wait().ok().flatten(),
+    );
     assert!(exited.success(), "the second launch failed: {exited}");
 }
 
@@ -1143,7 +1145,10 @@ fn a_link_opens_its_incident_and_start_at_login_is_opt_in() {
     let _app = one_app_at_a_time();
     let data = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    run_cli(data.path(), &["declare", "Disk full on db-3", "--severity", "2"]);
+    run_cli(
+        data.path(),
+        &["declare", "Disk full on db-3", "--severity", "2"],
+    );
     let listed = cli_json(data.path(), &["incidents", "--json"]);
     let incident = &listed["incidents"][0];
     let link = format!(
@@ -1176,7 +1181,12 @@ fn a_link_opens_its_incident_and_start_at_login_is_opt_in() {
     session.wait_for_text("[data-testid=detail-title]", "Disk full on db-3");
     session.screenshot("opened-from-link.png");
 
-    second_launch(data.path(), &bus, home.path(), "tocsin://incident/999/PNOPE");
+    second_launch(
+        data.path(),
+        &bus,
+        home.path(),
+        "tocsin://incident/999/PNOPE",
+    );
     let notice = session.wait_for("[data-testid=link-error]");
     let text = session.text(&notice).unwrap_or_default();
     assert!(text.contains("Could not open the link"), "{text}");

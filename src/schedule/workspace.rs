@@ -162,20 +162,6 @@ impl Tocsin {
         Ok(())
     }
 
-    /// Whether a local rotation has me on call right now (providers say so in their own
-    /// on-call rows; local rotations are only ever rendered here).
-    pub fn on_local_rotation_now(&self) -> Result<bool> {
-        let account = self.store.local_account()?;
-        let Some(me) = account.user_id else {
-            return Ok(false);
-        };
-        let now = chrono::Utc::now();
-        let local = self.store.local_oncall(account.id)?;
-        Ok(local.schedules.iter().any(|def| {
-            super::explain(def, now).is_ok_and(|e| e.on_call.is_some_and(|u| u.id == me))
-        }))
-    }
-
     /// Says which person on the local rotations I am, so my shifts and reminders follow them.
     pub fn set_local_me(&self, user_id: &str) -> Result<()> {
         let account = self.store.local_account()?;
