@@ -105,6 +105,11 @@ const COMMANDS: &[&str] = &[
     "set_local_me",
     "import_oncall_file",
     "save_oncall_file",
+    // Desktop integration (desktop.rs).
+    "take_launch_link",
+    "get_autostart",
+    "set_autostart",
+    "quit_app",
 ];
 
 fn main() {

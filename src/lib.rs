@@ -5,6 +5,7 @@
 
 pub mod cockpit;
 pub mod comms;
+pub mod deep_link;
 pub mod error;
 pub mod escalation;
 pub mod ics;

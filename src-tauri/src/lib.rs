@@ -4,6 +4,7 @@
 mod cockpit_commands;
 mod commands;
 mod comms_commands;
+mod desktop;
 mod paging_commands;
 mod postmortem_commands;
 mod rotation_commands;
@@ -16,6 +17,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use tauri::{AppHandle, Builder, Emitter, Manager, Runtime};
+use tauri_plugin_autostart::MacosLauncher;
+use tauri_plugin_window_state::StateFlags;
 use tocsin::model::Id;
 use tocsin::paging::{DesktopNotifier, Notifier, PageAction};
 use tocsin::sync::{Engine, SyncEvent};
@@ -56,9 +59,27 @@ pub fn run() {
         notifier: None,
     };
 
-    // A second launch (a click on the launcher, say) only brings the running window forward.
-    let single = tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app));
-    let builder = match app_builder(Builder::default().plugin(single), options) {
+    // A second launch (a click on the launcher, say) only brings the running window forward,
+    // opening the incident its deep link names, if any (how Linux and Windows deliver links).
+    let single =
+        tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            match desktop::link_in_args(app, argv.into_iter().skip(1).map(OsString::from)) {
+                Some(outcome) => desktop::open_link(app, outcome),
+                None => show_main_window(app),
+            }
+        });
+    // Size and place are remembered; whether the window was hidden to the tray is not, so a
+    // restart always shows it.
+    let window_state = tauri_plugin_window_state::Builder::default()
+        .with_state_flags(StateFlags::all() & !StateFlags::VISIBLE)
+        .build();
+    let autostart = tauri_plugin_autostart::init(MacosLauncher::LaunchAgent, None);
+    let plugins = Builder::default()
+        .plugin(single)
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(window_state)
+        .plugin(autostart);
+    let builder = match app_builder(plugins, options) {
         Ok(builder) => builder,
         Err(err) => {
             tracing::error!(code = err.code(), %err, "cannot open the local cache");
@@ -92,6 +113,8 @@ pub fn app_builder<R: Runtime>(
     Ok(builder
         .manage(tocsin)
         .manage(Arc::clone(&engine))
+        .manage(desktop::LaunchLink::default())
+        .on_window_event(desktop::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::list_incidents,
             commands::get_incident,
@@ -190,12 +213,20 @@ pub fn app_builder<R: Runtime>(
             rotation_commands::set_local_me,
             rotation_commands::import_oncall_file,
             rotation_commands::save_oncall_file,
+            desktop::take_launch_link,
+            desktop::get_autostart,
+            desktop::set_autostart,
+            desktop::quit_app,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());
             forward_sync_events(app.handle().clone(), &engine);
             // The tray follows the live engine; a shell driven without one has no tray.
             if run_sync {
+                let handle = app.handle();
+                let link = desktop::link_in_args(handle, std::env::args_os().skip(1));
+                desktop::keep_launch_link(handle, link);
+                listen_for_links(handle);
                 tray::create(app.handle());
                 tauri::async_runtime::spawn(engine.run());
             }
@@ -300,7 +331,7 @@ fn acknowledge<R: Runtime>(app: &AppHandle<R>, id: Id) {
 }
 
 /// Brings the window forward and asks the UI to show one incident.
-fn open_incident<R: Runtime>(app: &AppHandle<R>, id: Id) {
+pub(crate) fn open_incident<R: Runtime>(app: &AppHandle<R>, id: Id) {
     show_main_window(app);
     if let Err(err) = app.emit_to(MAIN_WINDOW, EVENT_OPEN_INCIDENT, id) {
         tracing::warn!(%err, incident = id, "could not ask the window to open an incident");
@@ -320,6 +351,22 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     if let Err(err) = shown {
         tracing::warn!(%err, "could not bring the window forward");
     }
+}
+
+/// Links the system hands a running app (macOS, and Windows or Linux when it registered the
+/// scheme itself) open like links from a second launch.
+fn listen_for_links<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt as _;
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        let urls = event
+            .urls()
+            .into_iter()
+            .map(|u| OsString::from(u.to_string()));
+        if let Some(outcome) = desktop::link_in_args(&handle, urls) {
+            desktop::open_link(&handle, outcome);
+        }
+    });
 }
 
 /// Reads `--data-dir PATH` or `--data-dir=PATH`; other arguments are left to Tauri.

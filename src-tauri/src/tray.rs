@@ -12,7 +12,7 @@ use tocsin::paging::one_line;
 use tocsin::sync::Engine;
 use tocsin::Tocsin;
 
-const TRAY_ID: &str = "tocsin";
+pub(crate) const TRAY_ID: &str = "tocsin";
 /// Open incidents listed in the menu; the window has the rest.
 const MENU_INCIDENTS: u32 = 10;
 /// Longest incident title in a menu item, in characters.

@@ -654,8 +654,14 @@ struct Driver {
 
 impl Driver {
     fn start(data_dir: &Path, bus: &PrivateBus) -> Driver {
+        Driver::start_with(data_dir, bus, &[])
+    }
+
+    /// Like `start`, with more environment for the app (a `HOME` of the test's own, say).
+    fn start_with(data_dir: &Path, bus: &PrivateBus, env: &[(&str, &Path)]) -> Driver {
         let (port, native_port) = (free_port(), free_port());
         let child = Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or("tauri-driver".into()))
+            .envs(env.iter().copied())
             .args([
                 "--port",
                 &port.to_string(),
@@ -1194,4 +1200,89 @@ fn wait_for_exit(app: &Path) {
             .unwrap_or(false);
         (!running).then_some(())
     });
+}
+
+/// The `tocsin` CLI's JSON answer on `data_dir`.
+fn cli_json(data_dir: &Path, args: &[&str]) -> Value {
+    let out = Command::new(binary("TOCSIN_CLI_BIN", "tocsin"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .expect("the tocsin CLI runs");
+    assert!(out.status.success(), "tocsin {args:?} failed");
+    serde_json::from_slice(&out.stdout).expect("JSON from the CLI")
+}
+
+/// Launches the app a second time with `link`, as a browser or chat app hands a link over:
+/// the single-instance plugin passes it to the running app, and the launch exits.
+fn second_launch(data_dir: &Path, bus: &PrivateBus, home: &Path, link: &str) {
+    let mut child = Command::new(binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"))
+        .arg(link)
+        .env("TOCSIN_DATA_DIR", data_dir)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("HOME", home)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("a second launch starts");
+    let exited = eventually(
+        "the second launch to hand over",
+        Duration::from_secs(30),
+        || child.try_wait().ok().flatten(),
+    );
+    assert!(exited.success(), "the second launch failed: {exited}");
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_link_opens_its_incident_and_start_at_login_is_opt_in() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    run_cli(
+        data.path(),
+        &["declare", "Disk full on db-3", "--severity", "2"],
+    );
+    let listed = cli_json(data.path(), &["incidents", "--json"]);
+    let incident = &listed["incidents"][0];
+    let link = format!(
+        "tocsin://incident/{}/{}",
+        incident["account_id"],
+        incident["provider_id"].as_str().unwrap()
+    );
+
+    let bus = PrivateBus::start();
+    let driver = Driver::start_with(data.path(), &bus, &[("HOME", home.path())]);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    session.click(&session.wait_for("[data-testid=nav-settings]"));
+    session.wait_for("[data-testid=desktop-settings]");
+
+    // Start at login is off until the person turns it on, and off again removes the entry.
+    let autostart_dir = home.path().join(".config/autostart");
+    let entries = || std::fs::read_dir(&autostart_dir).map_or(0, |d| d.count());
+    assert_eq!(entries(), 0);
+    session.click(&session.wait_for("[data-testid=autostart]"));
+    eventually("an autostart entry", Duration::from_secs(10), || {
+        (entries() == 1).then_some(())
+    });
+    session.click(&session.wait_for("[data-testid=autostart]"));
+    eventually("no autostart entry", Duration::from_secs(10), || {
+        (entries() == 0).then_some(())
+    });
+
+    second_launch(data.path(), &bus, home.path(), &link);
+    session.wait_for("[data-testid=nav-incidents][aria-current=page]");
+    session.wait_for_text("[data-testid=detail-title]", "Disk full on db-3");
+    session.screenshot("opened-from-link.png");
+
+    second_launch(
+        data.path(),
+        &bus,
+        home.path(),
+        "tocsin://incident/999/PNOPE",
+    );
+    let notice = session.wait_for("[data-testid=link-error]");
+    let text = session.text(&notice).unwrap_or_default();
+    assert!(text.contains("Could not open the link"), "{text}");
 }

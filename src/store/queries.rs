@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 use super::{parse_ts, ts, Store};
 use crate::error::{Error, Result};
@@ -89,6 +89,20 @@ impl Store {
             .optional()?
         };
         found.ok_or_else(|| Error::NotFound(format!("incident `{key}`")))
+    }
+
+    /// An incident of one account by its provider id, or by Tocsin's own id for it.
+    pub fn incident_in_account(&self, account: Id, key: &str) -> Result<Id> {
+        self.conn()
+            .query_row(
+                "SELECT id FROM incidents
+                 WHERE account_id = ?1 AND (provider_id = ?2 OR CAST(id AS TEXT) = ?2)
+                 ORDER BY provider_id = ?2 DESC LIMIT 1",
+                params![account, key],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("incident `{key}` in account {account}")))
     }
 
     /// An incident with its timeline in time order.

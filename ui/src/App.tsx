@@ -4,7 +4,7 @@ import { useCallback, useState } from "react";
 
 import { api, type Id } from "./api";
 import { plain } from "./format";
-import { useOutboxRefusals, useShellEvents } from "./hooks";
+import { useDeepLinks, useOutboxRefusals, useShellEvents } from "./hooks";
 import { writeLabel } from "./respond";
 import { Health } from "./screens/Health";
 import { Incidents } from "./screens/Incidents";
@@ -36,6 +36,7 @@ export function App() {
     setSelected(id);
   }, []);
   useShellEvents(openIncident);
+  const [linkError, dismissLinkError] = useDeepLinks(openIncident);
   const openPostmortem = useCallback((id: Id) => {
     setScreen("postmortems");
     setPostmortem(id);
@@ -61,6 +62,16 @@ export function App() {
       </nav>
       <main className="screen">
         <PagerBanner />
+        {linkError !== null && (
+          <div className="notices">
+            <div className="notice" role="alert" data-testid="link-error">
+              <span>{plain(linkError)}</span>
+              <button type="button" onClick={dismissLinkError}>
+                Dismiss
+              </button>
+            </div>
+          </div>
+        )}
         <OutboxNotices onOpen={openIncident} />
         {screen === "incidents" && (
           <Incidents selected={selected} onSelect={setSelected} onOpenPostmortem={openPostmortem} />

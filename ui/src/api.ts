@@ -30,6 +30,7 @@ import type { Cockpit } from "./bindings/Cockpit";
 import type { CockpitNote } from "./bindings/CockpitNote";
 import type { CommandError } from "./bindings/CommandError";
 import type { Declaration } from "./bindings/Declaration";
+import type { LinkOutcome } from "./bindings/LinkOutcome";
 import type { FollowUp } from "./bindings/FollowUp";
 import type { Incident } from "./bindings/Incident";
 import type { IncidentDetail } from "./bindings/IncidentDetail";
@@ -255,4 +256,17 @@ export function onChanged(callback: () => void): Promise<UnlistenFn> {
 /** Calls back when a notification's Open action asks for one incident. */
 export function onOpenIncident(callback: (id: Id) => void): Promise<UnlistenFn> {
   return listen<Id>("tocsin://open-incident", (event) => callback(event.payload));
+}
+
+/** Desktop integration: links the app was launched with, start at login, quitting. */
+export const desktopApi = {
+  takeLaunchLink: () => invoke<LinkOutcome | null>("take_launch_link"),
+  getAutostart: () => invoke<boolean>("get_autostart"),
+  setAutostart: (enabled: boolean) => invoke<boolean>("set_autostart", { enabled }),
+  quit: () => invoke<null>("quit_app"),
+};
+
+/** Calls back with a sentence when a tocsin:// link could not be opened. */
+export function onLinkError(callback: (message: string) => void): Promise<UnlistenFn> {
+  return listen<string>("tocsin://link-error", (event) => callback(event.payload));
 }

@@ -1,9 +1,9 @@
-// Small React hooks shared by the screens: a ticking clock, the sync-event wiring, the
-// outbox's refusals and the name the person acts under.
+// Small React hooks shared by the screens: a ticking clock, the sync-event wiring, deep links,
+// the outbox's refusals and the name the person acts under.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 
-import { api, type Id, onChanged, onOpenIncident, onOutbox } from "./api";
+import { api, desktopApi, type Id, onChanged, onLinkError, onOpenIncident, onOutbox } from "./api";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import { newRefusals } from "./respond";
 
@@ -36,6 +36,29 @@ export function useShellEvents(openIncident: (id: Id) => void) {
       for (const unlisten of pending) void unlisten.then((stop) => stop());
     };
   }, [queryClient, openIncident]);
+}
+
+/**
+ * Deep links: the one the app was launched with (taken once, when the window is ready) and
+ * the ones a running app is handed. Opens the incident, or returns why it could not, with a
+ * way to dismiss the message.
+ */
+export function useDeepLinks(openIncident: (id: Id) => void): [string | null, () => void] {
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void desktopApi.takeLaunchLink().then((outcome) => {
+      if (!live || outcome === null) return;
+      if (outcome.incident_id !== null) openIncident(outcome.incident_id);
+      else setMessage(outcome.error);
+    });
+    const pending = onLinkError((text) => setMessage(text));
+    return () => {
+      live = false;
+      void pending.then((stop) => stop());
+    };
+  }, [openIncident]);
+  return [message, () => setMessage(null)];
 }
 
 /** Where the window keeps the name its person acts under; a preference, not data. */

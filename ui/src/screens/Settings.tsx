@@ -1,5 +1,5 @@
-// Settings: the configured accounts, forms to add PagerDuty or Alertmanager, and the cockpit's
-// severities and checklists.
+// Settings: the configured accounts, forms to add PagerDuty or Alertmanager, the cockpit's
+// severities and checklists, and the app on this computer.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
@@ -9,6 +9,7 @@ import type { ProviderKind } from "../bindings/ProviderKind";
 import { Empty, ErrorBox } from "../components";
 import { CockpitSettings } from "./SettingsCockpit";
 import { CommsSettings } from "./CommsSettings";
+import { DesktopSettings } from "./DesktopSettings";
 import { PagingSettings } from "./PagingSettings";
 
 export function Settings() {
@@ -34,6 +35,7 @@ export function Settings() {
       <PagingSettings />
       <CockpitSettings />
       <CommsSettings />
+      <DesktopSettings />
     </div>
   );
 }
