@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Explanation } from "./bindings/Explanation";
 import type { Rendering } from "./bindings/Rendering";
-import { explainText, timelineRows } from "./schedules";
+import { explainText, importText, timelineRows } from "./schedules";
 
 const user = (name: string) => ({ id: name.toLowerCase(), name });
 
@@ -74,5 +74,19 @@ describe("timelineRows", () => {
       "Layer 1: Base",
     ]);
     expect(timelineRows(r)[0]!.stretches[0]!.label).toBe("Ada");
+  });
+});
+
+describe("importText", () => {
+  it("counts what was imported, and what was removed only when something was", () => {
+    const none = { removed_schedules: 0, removed_policies: 0 };
+    expect(importText({ schedules: 1, policies: 2, ...none })).toBe(
+      "Imported 1 rotation and 2 escalation policies.",
+    );
+    expect(
+      importText({ schedules: 2, policies: 1, removed_schedules: 1, removed_policies: 0 }),
+    ).toBe(
+      "Imported 2 rotations and 1 escalation policy; removed 1 rotation and 0 escalation policies.",
+    );
   });
 });

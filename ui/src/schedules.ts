@@ -1,5 +1,7 @@
-// Wording for the schedule views: why someone is on call, and stretches for the timeline.
+// Wording for the schedule views: why someone is on call, stretches for the timeline, and
+// what an on-call file import changed.
 import type { Explanation } from "./bindings/Explanation";
+import type { ImportSummary } from "./bindings/ImportSummary";
 import type { Rendering } from "./bindings/Rendering";
 import type { ScheduleEntry } from "./bindings/ScheduleEntry";
 import type { Stretch } from "./charts";
@@ -46,4 +48,20 @@ export function timelineRows(r: Rendering): { name: string; stretches: Stretch[]
   const rows = [{ name: "Final schedule", stretches: stretches(r.final_entries) }];
   if (r.overrides.length > 0) rows.push({ name: "Overrides", stretches: stretches(r.overrides) });
   return [...rows, ...layers];
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** One sentence on what an import changed; removals only when there were some. */
+export function importText(s: ImportSummary): string {
+  const saved =
+    `Imported ${count(s.schedules, "rotation", "rotations")} and ` +
+    `${count(s.policies, "escalation policy", "escalation policies")}`;
+  if (s.removed_schedules === 0 && s.removed_policies === 0) return `${saved}.`;
+  return (
+    `${saved}; removed ${count(s.removed_schedules, "rotation", "rotations")} and ` +
+    `${count(s.removed_policies, "escalation policy", "escalation policies")}.`
+  );
 }

@@ -20,7 +20,10 @@ export function OnCallNow() {
     <div className="page" data-testid="oncall">
       <h1>On call now</h1>
       {policies.length === 0 && (
-        <Empty>No on-call data yet. It appears after a PagerDuty account syncs.</Empty>
+        <Empty>
+          No on-call data yet. It appears after a PagerDuty account syncs, or once a local
+          escalation policy pages a rotation made under Local rotations.
+        </Empty>
       )}
       {policies.map((policy) => (
         <section key={policy.key} className="card" data-testid="oncall-policy">
