@@ -1,8 +1,17 @@
 // Unit tests for the incident filter state and the on-call grouping.
 import { describe, expect, it } from "vitest";
 
+import type { Account } from "./bindings/Account";
 import type { OnCall } from "./bindings/OnCall";
-import { filterReducer, groupOnCall, initialFilter, isFiltered, toIncidentFilter } from "./filters";
+import type { OnCallAt } from "./bindings/OnCallAt";
+import {
+  filterReducer,
+  groupLocalOnCall,
+  groupOnCall,
+  initialFilter,
+  isFiltered,
+  toIncidentFilter,
+} from "./filters";
 
 describe("filter state", () => {
   it("starts on open incidents with nothing else narrowed", () => {
@@ -68,5 +77,45 @@ describe("groupOnCall", () => {
 
   it("is empty for no rows", () => {
     expect(groupOnCall([])).toEqual([]);
+  });
+});
+
+describe("groupLocalOnCall", () => {
+  const account = (id: number, kind: Account["kind"]): Account => ({
+    id,
+    name: kind,
+    kind,
+    api_url: null,
+    token: { kind: "none" },
+    email: null,
+    user_id: null,
+    token_changed_at: null,
+  });
+  const row = (account_id: number, policy: string, level: number, who: string): OnCallAt => ({
+    account_id,
+    escalation_policy_id: policy.toLowerCase(),
+    escalation_policy_name: policy,
+    level,
+    delay_minutes: 10,
+    user: { id: who.toLowerCase(), name: who },
+    schedule_id: "s",
+    schedule_name: "S",
+    note: null,
+  });
+
+  it("keeps the local account's policies, grouped and in order, and drops a provider's", () => {
+    const rows = [
+      row(1, "Web", 2, "Grace"),
+      row(2, "Checkout", 1, "Lin"),
+      row(1, "Web", 1, "Ada"),
+      row(1, "Db", 1, "Ada"),
+      row(1, "Web", 1, "Bob"),
+    ];
+    const grouped = groupLocalOnCall(rows, [account(1, "local"), account(2, "pagerduty")]);
+    expect(grouped.map((p) => p.policyName)).toEqual(["Db", "Web"]);
+    expect(grouped[1]!.levels.map((l) => [l.level, l.rows.map((r) => r.user?.name)])).toEqual([
+      [1, ["Ada", "Bob"]],
+      [2, ["Grace"]],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 // Pure state for the incident list's filters and the on-call grouping, unit-tested apart from React.
 import type { IncidentFilter } from "./bindings/IncidentFilter";
+import type { Account } from "./bindings/Account";
 import type { OnCall } from "./bindings/OnCall";
+import type { OnCallAt } from "./bindings/OnCallAt";
 import type { StatusFilter } from "./bindings/StatusFilter";
 import type { Urgency } from "./bindings/Urgency";
 
@@ -111,4 +113,35 @@ function addToLevel(policy: OnCallPolicy, row: OnCall) {
   const existing = policy.levels.find((l) => l.level === level);
   if (existing) existing.people.push(row);
   else policy.levels.push({ level, people: [row] });
+}
+
+/** A local escalation policy with, per level, who its targets put on call. */
+export interface LocalPolicyNow {
+  key: string;
+  policyName: string;
+  levels: { level: number; rows: OnCallAt[] }[];
+}
+
+/**
+ * The local workspace's policies and who is on call on them now. A provider's snapshot of
+ * on-call never holds them, so they come from rendering the local rotations (`oncall_ahead`
+ * with 0 minutes); a provider's rows are left to its snapshot.
+ */
+export function groupLocalOnCall(rows: OnCallAt[], accounts: Account[]): LocalPolicyNow[] {
+  const local = new Set(accounts.filter((a) => a.kind === "local").map((a) => a.id));
+  const policies = new Map<string, LocalPolicyNow>();
+  for (const row of rows.filter((r) => local.has(r.account_id))) {
+    const key = `${row.account_id}/${row.escalation_policy_id}`;
+    let policy = policies.get(key);
+    if (!policy) {
+      policy = { key, policyName: row.escalation_policy_name, levels: [] };
+      policies.set(key, policy);
+    }
+    const level = policy.levels.find((l) => l.level === row.level);
+    if (level) level.rows.push(row);
+    else policy.levels.push({ level: row.level, rows: [row] });
+  }
+  const sorted = [...policies.values()].sort((a, b) => a.policyName.localeCompare(b.policyName));
+  for (const policy of sorted) policy.levels.sort((a, b) => a.level - b.level);
+  return sorted;
 }

@@ -1,25 +1,29 @@
-// Who is on call right now, grouped by escalation policy and level.
+// Who is on call right now, grouped by escalation policy and level: a provider's from its
+// snapshot, the local workspace's own policies from rendering its rotations.
 import { useQuery } from "@tanstack/react-query";
 
 import { api } from "../api";
 import type { OnCall } from "../bindings/OnCall";
 import { Empty, ErrorBox } from "../components";
-import { groupOnCall } from "../filters";
-import { formatRelative, formatTime } from "../format";
+import { groupLocalOnCall, groupOnCall, type LocalPolicyNow } from "../filters";
+import { formatRelative, formatTime, plain } from "../format";
 import { useNow } from "../hooks";
 import { Schedules } from "./Schedules";
 
 export function OnCallNow() {
   const oncall = useQuery({ queryKey: ["oncall"], queryFn: api.oncallNow });
+  const rendered = useQuery({ queryKey: ["oncall-ahead", 0], queryFn: () => api.oncallAhead(0) });
+  const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
 
   if (oncall.isPending) return <p className="hint">Loading…</p>;
   if (oncall.isError) return <ErrorBox error={oncall.error} title="Could not read on-call" />;
 
   const policies = groupOnCall(oncall.data);
+  const local = groupLocalOnCall(rendered.data ?? [], accounts.data ?? []);
   return (
     <div className="page" data-testid="oncall">
       <h1>On call now</h1>
-      {policies.length === 0 && (
+      {policies.length === 0 && local.length === 0 && (
         <Empty>
           No on-call data yet. It appears after a PagerDuty account syncs, or once a local
           escalation policy pages a rotation made under Local rotations.
@@ -44,6 +48,9 @@ export function OnCallNow() {
           </ol>
         </section>
       ))}
+      {local.map((policy) => (
+        <LocalPolicy key={policy.key} policy={policy} />
+      ))}
       <Schedules />
     </div>
   );
@@ -61,5 +68,36 @@ function Shift({ row }: { row: OnCall }) {
         {row.end !== null && ` (${formatRelative(row.end, now)})`}
       </span>
     </li>
+  );
+}
+
+/** A local escalation policy: who each level pages now, from the local rotations. */
+function LocalPolicy({ policy }: { policy: LocalPolicyNow }) {
+  return (
+    <section className="card" data-testid="oncall-local-policy">
+      <h2>
+        {plain(policy.policyName)} <span className="muted">· local</span>
+      </h2>
+      <ol className="levels">
+        {policy.levels.map((level) => (
+          <li key={level.level}>
+            <span className="level">Level {level.level}</span>
+            <ul className="people">
+              {level.rows.map((row, i) => (
+                <li key={i} className="person">
+                  <span className="person-name">
+                    {row.user ? plain(row.user.name || row.user.id) : "nobody"}
+                  </span>
+                  <span className="muted">
+                    {row.schedule_name ? plain(row.schedule_name) : "directly on the policy"}
+                    {row.note && ` · ${plain(row.note)}`}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }
