@@ -133,6 +133,13 @@ describe("rotation form", () => {
     expect(problems).toHaveLength(6);
   });
 
+  it("asks for a known zone before anything else", () => {
+    const fields = { ...newRotation("Mars/Olympus"), name: "Web" };
+    expect(toDef(fields, []).problems).toEqual([
+      "Choose a time zone this window knows (an IANA name such as Europe/London).",
+    ]);
+  });
+
   it("starts a new layer at the last 09:00 with weekly turns", () => {
     const layer = newLayer("Europe/London", 2, new Date("2027-03-28T07:00:00Z"));
     expect([layer.name, layer.date, layer.time]).toEqual(["Layer 2", "2027-03-27", "09:00"]);

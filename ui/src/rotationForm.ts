@@ -6,7 +6,7 @@ import type { LayerDef } from "./bindings/LayerDef";
 import type { RestrictionKind } from "./bindings/RestrictionKind";
 import type { ScheduleDef } from "./bindings/ScheduleDef";
 import type { ScheduleUser } from "./bindings/ScheduleUser";
-import { lastNineOClock, utcToZoned, zonedToUtc } from "./zoneTime";
+import { isKnownZone, lastNineOClock, utcToZoned, zonedToUtc } from "./zoneTime";
 
 export type TurnUnit = "hours" | "days" | "weeks";
 
@@ -212,7 +212,11 @@ export function toDef(
 ): { def: ScheduleDef | null; problems: string[] } {
   const problems: string[] = [];
   if (f.name.trim() === "") problems.push("Give the rotation a name.");
-  if (f.zone.trim() === "") problems.push("Choose a time zone.");
+  if (!isKnownZone(f.zone.trim())) {
+    // Without the zone's rules no wall-clock time can become an instant.
+    problems.push(`Choose a time zone this window knows (an IANA name such as Europe/London).`);
+    return { def: null, problems };
+  }
   if (f.layers.length === 0) problems.push("Add a layer.");
   const layers = f.layers.map((l, i) => toLayer(l, i, f.zone.trim(), problems));
 

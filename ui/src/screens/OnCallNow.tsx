@@ -12,7 +12,12 @@ import { Schedules } from "./Schedules";
 
 export function OnCallNow() {
   const oncall = useQuery({ queryKey: ["oncall"], queryFn: api.oncallNow });
-  const rendered = useQuery({ queryKey: ["oncall-ahead", 0], queryFn: () => api.oncallAhead(0) });
+  // Rendered from the local rotations, so it is asked again each minute to follow handoffs.
+  const rendered = useQuery({
+    queryKey: ["oncall-ahead", 0],
+    queryFn: () => api.oncallAhead(0),
+    refetchInterval: 60_000,
+  });
   const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
 
   if (oncall.isPending) return <p className="hint">Loading…</p>;
@@ -71,7 +76,10 @@ function Shift({ row }: { row: OnCall }) {
   );
 }
 
-/** A local escalation policy: who each level pages now, from the local rotations. */
+/**
+ * A local escalation policy: who each level pages now, from the local rotations.
+ * TODO(local-oncall-now): say until when, as a provider's rows do; `OnCallAt` has no end.
+ */
 function LocalPolicy({ policy }: { policy: LocalPolicyNow }) {
   return (
     <section className="card" data-testid="oncall-local-policy">

@@ -70,6 +70,8 @@ export function RotationEditor({
         />
       </label>
       <ZoneField value={fields.zone} onChange={(zone) => set({ zone })} />
+      {/* TODO(rotation-editor): layers are keyed by position, so a name typed but not yet
+          added stays with the position when a layer moves or goes. */}
       {fields.layers.map((layer, i) => (
         <LayerEditor
           key={i}
