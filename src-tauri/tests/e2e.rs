@@ -1286,3 +1286,103 @@ fn a_link_opens_its_incident_and_start_at_login_is_opt_in() {
     let text = session.text(&notice).unwrap_or_default();
     assert!(text.contains("Could not open the link"), "{text}");
 }
+
+/// A rotation's name with markup in it: the editor, the list and the On call screen must
+/// show it as text.
+const MARKUP_ROTATION: &str = "Web <i>primary</i>";
+
+/// A small on-call file for the import through the window's file input.
+const NIGHT_FILE: &str = r#"format = "tocsin-oncall/1"
+
+[[schedule]]
+id = "night"
+name = "Night watch"
+time_zone = "UTC"
+
+[[schedule.layers]]
+name = "Nightly"
+start = "2026-01-05T20:00:00Z"
+rotation_virtual_start = "2026-01-05T20:00:00Z"
+rotation_turn_length_seconds = 86400
+users = [{ id = "lin", name = "Lin" }]
+"#;
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_rotation_made_in_the_window_is_on_call_through_a_local_policy() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    // A rotation of two people, weekly from the last 09:00 (the form's default), previewed
+    // by the core before it is saved.
+    session.click(&session.wait_for("[data-testid=nav-rotations]"));
+    session.click(&session.wait_for("[data-testid=new-rotation]"));
+    type_into(&session, "[data-testid=rotation-name]", MARKUP_ROTATION);
+    for name in ["Ada", "Grace"] {
+        type_into(&session, "[data-testid=layer-person-name]", name);
+        click_in_view(&session, "[data-testid=layer-person-add]");
+        session.wait_for_text("[data-testid=layer-person] .person-name", name);
+    }
+    session.wait_for("[data-testid=rotation-preview] [data-testid=schedule-timeline]");
+    session.screenshot("rotation-editor.png");
+    click_in_view(&session, "[data-testid=rotation-save]");
+    session.wait_for_text("[data-testid=local-rotation] .local-name", MARKUP_ROTATION);
+
+    // A policy whose one level pages the rotation (the first choice offered).
+    click_in_view(&session, "[data-testid=new-policy]");
+    type_into(&session, "[data-testid=policy-name]", "Web");
+    click_in_view(&session, "[data-testid=level-target-add]");
+    session.wait_for("[data-testid=level-target]");
+    click_in_view(&session, "[data-testid=policy-save]");
+    session.wait_for_text("[data-testid=local-policy] .local-name", "Web");
+    click_in_view(
+        &session,
+        "[data-testid=local-me-select] option[value=grace]",
+    );
+
+    // The rotation a policy pages cannot go; the window says why.
+    click_in_view(
+        &session,
+        "[data-testid=local-rotation] [data-testid=delete]",
+    );
+    click_in_view(
+        &session,
+        "[data-testid=local-rotation] [data-testid=confirm-delete]",
+    );
+    session.wait_for("[data-testid=local-rotation] [data-testid=error-box][data-code=conflict]");
+    assert!(
+        session.find_all("[data-testid=rotations] i").is_empty(),
+        "markup rendered"
+    );
+    session.screenshot("rotations.png");
+
+    // On call now: Ada has the first turn; Grace, who I am, has shifts ahead.
+    session.click(&session.wait_for("[data-testid=nav-oncall]"));
+    session.wait_for_text("[data-testid=oncall-policy] .person-name", "Ada");
+    let why = session.wait_for("[data-testid=schedule] [data-testid=schedule-why]");
+    let said = session.text(&why).unwrap_or_default();
+    assert!(said.starts_with("Ada: layer 1"), "{said}");
+    session.wait_for("[data-testid=schedule] [data-testid=schedule-timeline]");
+    session.wait_for("[data-testid=my-shifts] li");
+    assert!(
+        session.find_all("[data-testid=oncall] i").is_empty(),
+        "markup rendered"
+    );
+    session.screenshot("oncall-local.png");
+
+    // A file chosen in the file input is read by the window and imported.
+    let file = data.path().join("night.toml");
+    std::fs::write(&file, NIGHT_FILE).unwrap();
+    session.click(&session.wait_for("[data-testid=nav-rotations]"));
+    let input = session.wait_for("[data-testid=oncall-file-input]");
+    session.type_into(&input, &file.display().to_string());
+    click_in_view(&session, "[data-testid=oncall-file-import]:not([disabled])");
+    session.wait_for_text(
+        "[data-testid=oncall-file-imported]",
+        "Imported 1 rotation and 0 escalation policies.",
+    );
+    session.wait_for_text("[data-testid=local-rotation] .local-name", "Night watch");
+}

@@ -11,15 +11,25 @@ import { Incidents } from "./screens/Incidents";
 import { OnCallNow } from "./screens/OnCallNow";
 import { Outbox } from "./screens/Outbox";
 import { Postmortems } from "./screens/Postmortems";
+import { Rotations } from "./screens/Rotations";
 import { Trends } from "./screens/Trends";
 import { Settings } from "./screens/Settings";
 
 /** The outbox is reached from Account health, not from the navigation. */
-type Screen = "incidents" | "oncall" | "postmortems" | "trends" | "health" | "settings" | "outbox";
+type Screen =
+  | "incidents"
+  | "oncall"
+  | "rotations"
+  | "postmortems"
+  | "trends"
+  | "health"
+  | "settings"
+  | "outbox";
 
 const SCREENS: { id: Exclude<Screen, "outbox">; label: string }[] = [
   { id: "incidents", label: "Incidents" },
   { id: "oncall", label: "On call now" },
+  { id: "rotations", label: "Local rotations" },
   { id: "postmortems", label: "Postmortems" },
   { id: "trends", label: "Trends" },
   { id: "health", label: "Account health" },
@@ -79,6 +89,7 @@ export function App() {
         {screen === "postmortems" && <Postmortems selected={postmortem} onSelect={setPostmortem} />}
         {screen === "trends" && <Trends />}
         {screen === "oncall" && <OnCallNow />}
+        {screen === "rotations" && <Rotations />}
         {screen === "health" && <Health onOpenOutbox={() => setScreen("outbox")} />}
         {screen === "outbox" && <Outbox onBack={() => setScreen("health")} onOpen={openIncident} />}
         {screen === "settings" && <Settings />}

@@ -10,6 +10,10 @@ import type { OnCallAt } from "./bindings/OnCallAt";
 import type { CrossCheck } from "./bindings/CrossCheck";
 import type { OnCallOutlook } from "./bindings/OnCallOutlook";
 import type { PagingPolicy } from "./bindings/PagingPolicy";
+import type { ImportSummary } from "./bindings/ImportSummary";
+import type { LocalOnCall } from "./bindings/LocalOnCall";
+import type { PolicyDef } from "./bindings/PolicyDef";
+import type { ScheduleDef } from "./bindings/ScheduleDef";
 import type { ActionItem } from "./bindings/ActionItem";
 import type { ActionItemInput } from "./bindings/ActionItemInput";
 import type { Postmortem } from "./bindings/Postmortem";
@@ -153,6 +157,27 @@ export const api = {
   oncallOutlook: () => invoke<OnCallOutlook>("oncall_outlook"),
   /** Writes an .ics into the Downloads folder; resolves to its path. */
   saveShiftsCalendar: (days: number) => invoke<string>("save_shifts_calendar", { days }),
+
+  // --- The local workspace's own rotations and escalation policies. ---
+  localOnCall: () => invoke<LocalOnCall>("local_oncall"),
+  /** An empty id makes a new rotation (its id made from the name); resolves to it as stored. */
+  saveLocalSchedule: (schedule: ScheduleDef) =>
+    invoke<ScheduleDef>("save_local_schedule", { schedule }),
+  /** Checked like a save, stores nothing: from now for `days` days (at most 92). */
+  previewLocalSchedule: (schedule: ScheduleDef, days: number) =>
+    invoke<Rendering>("preview_local_schedule", { schedule, days }),
+  /** Rejects with code `conflict` while a local policy pages the rotation. */
+  deleteLocalSchedule: (id: string) => invoke<null>("delete_local_schedule", { id }),
+  saveLocalPolicy: (policy: PolicyDef) => invoke<PolicyDef>("save_local_policy", { policy }),
+  deleteLocalPolicy: (id: string) => invoke<null>("delete_local_policy", { id }),
+  /** Which person on the local rotations I am: my shifts and reminders follow them. */
+  setLocalMe: (userId: string) => invoke<null>("set_local_me", { userId }),
+  /** A `tocsin-oncall/1` file's text; with `replace`, local ones it does not name go. */
+  importOncallFile: (text: string, replace: boolean) =>
+    invoke<ImportSummary>("import_oncall_file", { text, replace }),
+  /** Writes the local rotations and policies into the Downloads folder; resolves to the path. */
+  saveOncallFile: () => invoke<string>("save_oncall_file"),
+
   getPagingPolicy: (accountId: Id) => invoke<PagingPolicy>("get_paging_policy", { accountId }),
   /** Checked by the core before it is saved; high urgency always notifies regardless. */
   setPagingPolicy: (accountId: Id, policy: PagingPolicy) =>

@@ -1,5 +1,5 @@
 // Small React hooks shared by the screens: a ticking clock, the sync-event wiring, deep links,
-// the outbox's refusals and the name the person acts under.
+// the outbox's refusals, the name the person acts under and a debounced value.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 
@@ -104,4 +104,14 @@ export function useOutboxRefusals() {
   }, [queryClient]);
   const dismiss = (id: Id) => setRefusals((shown) => shown.filter((e) => e.id !== id));
   return { refusals, dismiss };
+}
+
+/** `value` once it has stopped changing for `delayMs`: a preview that waits for a pause. */
+export function useDebounced<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), delayMs);
+    return () => window.clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
 }

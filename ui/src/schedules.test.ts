@@ -11,6 +11,7 @@ import {
   disagreementText,
   explainText,
   formatHandoff,
+  importText,
   groupOutlook,
   hasProviderRendering,
   layerOrderText,
@@ -219,5 +220,19 @@ describe("hasProviderRendering", () => {
       false,
     );
     expect(hasProviderRendering(cached(null))).toBe(false);
+  });
+});
+
+describe("importText", () => {
+  it("counts what was imported, and what was removed only when something was", () => {
+    const none = { removed_schedules: 0, removed_policies: 0 };
+    expect(importText({ schedules: 1, policies: 2, ...none })).toBe(
+      "Imported 1 rotation and 2 escalation policies.",
+    );
+    expect(
+      importText({ schedules: 2, policies: 1, removed_schedules: 1, removed_policies: 0 }),
+    ).toBe(
+      "Imported 2 rotations and 1 escalation policy; removed 1 rotation and 0 escalation policies.",
+    );
   });
 });

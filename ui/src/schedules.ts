@@ -1,9 +1,11 @@
 // Wording for the schedule views: why someone is on call, now and next per policy level, the
-// cross-check against the provider, and stretches for the timeline.
+// cross-check against the provider, stretches for the timeline, and what an on-call file
+// import changed.
 import type { CachedSchedule } from "./bindings/CachedSchedule";
 import type { CrossCheck } from "./bindings/CrossCheck";
 import type { Disagreement } from "./bindings/Disagreement";
 import type { Explanation } from "./bindings/Explanation";
+import type { ImportSummary } from "./bindings/ImportSummary";
 import type { Rendering } from "./bindings/Rendering";
 import type { ScheduleEntry } from "./bindings/ScheduleEntry";
 import type { ScheduleUser } from "./bindings/ScheduleUser";
@@ -144,5 +146,21 @@ export function disagreementText(d: Disagreement): string {
   return (
     `${formatTime(d.start)} → ${formatTime(d.end)}: ` +
     `Tocsin renders ${who(d.local)}, PagerDuty says ${who(d.provider)}`
+  );
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** One sentence on what an import changed; removals only when there were some. */
+export function importText(s: ImportSummary): string {
+  const saved =
+    `Imported ${count(s.schedules, "rotation", "rotations")} and ` +
+    `${count(s.policies, "escalation policy", "escalation policies")}`;
+  if (s.removed_schedules === 0 && s.removed_policies === 0) return `${saved}.`;
+  return (
+    `${saved}; removed ${count(s.removed_schedules, "rotation", "rotations")} and ` +
+    `${count(s.removed_policies, "escalation policy", "escalation policies")}.`
   );
 }

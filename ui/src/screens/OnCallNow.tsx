@@ -1,4 +1,5 @@
-// Who is on call right now, grouped by escalation policy and level.
+// Who is on call right now, grouped by escalation policy and level: a provider's rows as last
+// synced, and the local workspace's, which the app renders from its rotations.
 import { useQuery } from "@tanstack/react-query";
 
 import { api } from "../api";
@@ -10,7 +11,12 @@ import { useNow } from "../hooks";
 import { Schedules } from "./Schedules";
 
 export function OnCallNow() {
-  const oncall = useQuery({ queryKey: ["oncall"], queryFn: api.oncallNow });
+  // Local rotations hand over without a sync to announce it: ask again each minute.
+  const oncall = useQuery({
+    queryKey: ["oncall"],
+    queryFn: api.oncallNow,
+    refetchInterval: 60_000,
+  });
 
   if (oncall.isPending) return <p className="hint">Loading…</p>;
   if (oncall.isError) return <ErrorBox error={oncall.error} title="Could not read on-call" />;
@@ -20,7 +26,10 @@ export function OnCallNow() {
     <div className="page" data-testid="oncall">
       <h1>On call now</h1>
       {policies.length === 0 && (
-        <Empty>No on-call data yet. It appears after a PagerDuty account syncs.</Empty>
+        <Empty>
+          No on-call data yet. It appears after a PagerDuty account syncs, or once a local
+          escalation policy pages a rotation made under Local rotations.
+        </Empty>
       )}
       {policies.map((policy) => (
         <section key={policy.key} className="card" data-testid="oncall-policy">

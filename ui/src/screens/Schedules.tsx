@@ -33,7 +33,10 @@ export function Schedules() {
         <h2>Schedules, the next {VIEW_DAYS} days</h2>
         {schedules.isError && <ErrorBox error={schedules.error} title="Could not read schedules" />}
         {schedules.data?.length === 0 && (
-          <Empty>No schedules cached yet. They appear after a PagerDuty account syncs.</Empty>
+          <Empty>
+            No schedules yet. They appear after a PagerDuty account syncs, or when you make one
+            under Local rotations.
+          </Empty>
         )}
         {schedules.data?.map((s) => (
           <ScheduleView key={`${s.account_id}/${s.id}`} schedule={s} />
