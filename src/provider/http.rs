@@ -53,6 +53,14 @@ pub fn jitter() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// A response larger than this is not an answer any of these APIs gives (a page of 100
+/// PagerDuty incidents is a few hundred kilobytes, every firing alert of a large Alertmanager
+/// a few megabytes): it is refused rather than held in memory. Counted after decompression.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// An error body carries a message, not data; only this much of it is read.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// One provider's HTTP endpoint with its fixed headers.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -166,10 +174,20 @@ impl HttpClient {
     ) -> std::result::Result<Value, Attempt> {
         let status = response.status();
         if status.is_success() {
-            let body = response
-                .bytes()
+            let body = read_capped(response, MAX_BODY_BYTES)
                 .await
                 .map_err(|e| self.transport_error(e))?;
+            // Asking again would only fetch the same flood: this request fails, and the
+            // account's health says why.
+            let Some(body) = body else {
+                return Err(Attempt::Fatal(Error::Malformed {
+                    provider: self.provider.into(),
+                    message: format!(
+                        "the response is larger than {} MiB; refused",
+                        MAX_BODY_BYTES / (1024 * 1024)
+                    ),
+                }));
+            };
             if empty_ok && body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Value::Null);
             }
@@ -194,7 +212,10 @@ impl HttpClient {
 
     async fn status_error(&self, status: StatusCode, response: Response) -> Attempt {
         let wait = rate_limit_wait(response.headers());
-        let body = response.text().await.unwrap_or_default();
+        let body = match read_capped(response, MAX_ERROR_BODY_BYTES).await {
+            Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            _ => String::new(),
+        };
         let message = error_message(&body).unwrap_or_else(|| status.to_string());
         let api_code = error_code(&body);
         let provider = self.provider.to_string();
@@ -355,9 +376,66 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// Reads a body of at most `limit` bytes; `None` when it is longer, which is known from its
+/// declared length or as soon as the bytes read pass the limit.
+async fn read_capped(mut response: Response, limit: usize) -> reqwest::Result<Option<Vec<u8>>> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Answers one request on loopback with `head` and then `body_len` spaces.
+    async fn serve_once(head: String, body_len: usize) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0; 4096];
+            let _ = socket.read(&mut request).await;
+            let _ = socket.write_all(head.as_bytes()).await;
+            let chunk = vec![b' '; 64 * 1024];
+            let mut left = body_len;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                if socket.write_all(&chunk[..n]).await.is_err() {
+                    return; // the client stopped reading: what a bounded read should do
+                }
+                left -= n;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_refused_whether_declared_or_streamed() {
+        let streamed = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_string();
+        let url = serve_once(streamed.clone(), 300 * 1024).await;
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(read_capped(response, 256 * 1024).await.unwrap(), None);
+
+        let declared = "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n".to_string();
+        let url = serve_once(declared, 10).await;
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(read_capped(response, 256 * 1024).await.unwrap(), None);
+
+        let url = serve_once(streamed, 100 * 1024).await;
+        let response = reqwest::get(&url).await.unwrap();
+        let body = read_capped(response, 256 * 1024).await.unwrap().unwrap();
+        assert_eq!(body.len(), 100 * 1024);
+    }
 
     #[test]
     fn error_messages_in_every_shape() {
