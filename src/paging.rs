@@ -300,6 +300,10 @@ struct Look<'a> {
     sound: Option<&'a str>,
 }
 
+/// The bundle identifier in `src-tauri/tauri.conf.json`, which the Windows installers register
+/// as the app's AppUserModelID (a test keeps the two equal).
+pub const WINDOWS_APP_ID: &str = "dev.tocsin.app";
+
 impl DesktopNotifier {
     pub fn new(on_action: Arc<dyn Fn(PageAction) + Send + Sync>) -> DesktopNotifier {
         DesktopNotifier { on_action }
@@ -311,6 +315,10 @@ impl DesktopNotifier {
             .summary(summary)
             .body(body)
             .icon("dialog-warning");
+        // Windows shows a toast only for an app its Start menu shortcut registered under this
+        // AppUserModelID; the installers create that shortcut with the bundle identifier.
+        #[cfg(target_os = "windows")]
+        n.app_id(WINDOWS_APP_ID);
         if look.incident.is_some() {
             n.action("default", "Open").action("open", "Open");
             if look.ack {

@@ -392,6 +392,13 @@ mod tests {
     }
 
     #[test]
+    fn windows_notifications_use_the_identifier_the_installers_register() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert_eq!(config["identifier"], tocsin::paging::WINDOWS_APP_ID);
+    }
+
+    #[test]
     fn data_dir_is_read_in_both_spellings() {
         assert_eq!(
             data_dir_arg(args(&["--data-dir", "/a"])),
