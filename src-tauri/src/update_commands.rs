@@ -94,8 +94,11 @@ pub async fn check_for_update<R: Runtime>(
         "checked for updates"
     );
 
+    // A new check starts over: what an earlier check offered and verified is forgotten, so a
+    // click can only ever install what the window shows now.
     let offer = found.as_ref().map(offer_of);
     *lock(&state.offered) = found;
+    *lock(&state.verified) = None;
     Ok(offer)
 }
 

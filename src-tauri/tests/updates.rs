@@ -3,14 +3,11 @@
 //! by another key and a version that is not newer are not. Nothing is ever installed here
 //! (on Linux installing runs the package manager).
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Cursor, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
-use minisign::KeyPair;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -20,114 +17,7 @@ use tocsin::paging::RecordingNotifier;
 use tocsin_desktop::update_commands::EVENT_UPDATE_PROGRESS;
 use tocsin_desktop::{app_builder, ShellOptions, UpdateSource, MAIN_WINDOW};
 
-/// The artifact a release would ship; its content does not matter, its signature does.
-const ARTIFACT: &[u8] = &[0x5a; 200 * 1024];
-
-/// A release signed the way `tauri signer sign` does it: the version in the trusted comment.
-struct Release {
-    version: String,
-    signature: String,
-}
-
-/// A key pair and the updater's spelling of its public key (base64 of the key file).
-struct Key {
-    pair: KeyPair,
-    pubkey: String,
-}
-
-fn key() -> Key {
-    let pair = KeyPair::generate_unencrypted_keypair().expect("a test key pair");
-    let file = pair.pk.to_box().expect("a public key box").to_string();
-    let pubkey = base64::engine::general_purpose::STANDARD.encode(file);
-    Key { pair, pubkey }
-}
-
-fn sign(key: &Key, bytes: &[u8], version: &str) -> Release {
-    let comment = format!("timestamp:1764892800\tfile:tocsin.deb\tversion:{version}");
-    let sig = minisign::sign(
-        Some(&key.pair.pk),
-        &key.pair.sk,
-        Cursor::new(bytes),
-        Some(&comment),
-        Some("signature from a test key"),
-    )
-    .expect("signing works");
-    Release {
-        version: version.into(),
-        signature: base64::engine::general_purpose::STANDARD.encode(sig.to_string()),
-    }
-}
-
-/// A tiny HTTP/1.1 server on 127.0.0.1:0 answering GETs from a path table, recording paths.
-struct Server {
-    base: String,
-    routes: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let routes: Arc<Mutex<HashMap<String, Vec<u8>>>> = Arc::default();
-        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, s) = (Arc::clone(&routes), Arc::clone(&seen));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                serve(stream, &r, &s);
-            }
-        });
-        Server { base, routes, seen }
-    }
-
-    fn route(&self, path: &str, body: Vec<u8>) {
-        self.routes.lock().unwrap().insert(path.into(), body);
-    }
-
-    /// Publishes `release` as the channel's manifest and `artifact` as its download.
-    fn publish(&self, channel: &str, release: &Release, artifact: &[u8]) {
-        let url = format!("{}/files/tocsin-{}.deb", self.base, release.version);
-        let platform = json!({ "url": url, "signature": release.signature });
-        let manifest = json!({
-            "version": release.version,
-            "notes": "Faster sync.\n<script>alert(1)</script>",
-            "pub_date": "2026-12-01T12:00:00Z",
-            "platforms": { "linux-x86_64": platform, "linux-x86_64-deb": platform },
-        });
-        let manifest_path = format!("/{channel}/linux/x86_64/0.1.0");
-        self.route(&manifest_path, manifest.to_string().into_bytes());
-        let file = format!("/files/tocsin-{}.deb", release.version);
-        self.route(&file, artifact.to_vec());
-    }
-
-    fn seen(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn serve(stream: TcpStream, routes: &Mutex<HashMap<String, Vec<u8>>>, seen: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    // The headers end at the first empty line; the updater sends GETs without a body.
-    let mut line = String::new();
-    while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
-        line.clear();
-    }
-
-    let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
-    seen.lock().unwrap().push(path.clone());
-    let body = routes.lock().unwrap().get(&path).cloned();
-    let head = match &body {
-        Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n", b.len()),
-        None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n".to_owned(),
-    };
-    let mut stream = stream;
-    let _ = stream.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes());
-    let _ = stream.write_all(&body.unwrap_or_default());
-}
+use support::update_server::{key, sign, Key, Server, ARTIFACT};
 
 fn app(data_dir: &Path, server: &Server, key: &Key) -> App<MockRuntime> {
     let options = ShellOptions {
@@ -322,22 +212,28 @@ fn the_beta_channel_is_chosen_kept_and_asked() {
 
 #[test]
 fn an_unreachable_server_reads_as_offline() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = key();
-    // A port that was just free: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = Server {
-        base: format!("http://127.0.0.1:{port}"),
-        routes: Arc::default(),
-        seen: Arc::default(),
-    };
+    let (dir, server, key) = (tempfile::tempdir().unwrap(), Server::unreachable(), key());
     let app = app(dir.path(), &server, &key);
     let window = main_window(&app);
 
     let refused = invoke(&window, "check_for_update", json!({})).expect_err("offline");
     assert_eq!(refused["code"], "update_offline", "{refused}");
+}
+
+#[test]
+fn the_window_cannot_call_the_updater_plugin_directly() {
+    // Only the app's own commands are granted: installing goes through the verified bytes
+    // that install_update_on_restart holds, never the plugin's own install.
+    let (dir, server, key) = (tempfile::tempdir().unwrap(), Server::start(), key());
+    let app = app(dir.path(), &server, &key);
+    let window = main_window(&app);
+
+    for cmd in [
+        "plugin:updater|check",
+        "plugin:updater|download_and_install",
+    ] {
+        let refused = invoke(&window, cmd, json!({}));
+        assert!(refused.is_err(), "{cmd} must not be allowed: {refused:?}");
+    }
+    assert!(server.seen().is_empty(), "nothing was fetched");
 }
