@@ -7,6 +7,7 @@ import { onUpdateProgress, toCommandError, updateApi } from "../api";
 import type { UpdateChannel } from "../bindings/UpdateChannel";
 import type { UpdateOffer } from "../bindings/UpdateOffer";
 import type { UpdateProgress } from "../bindings/UpdateProgress";
+import { formatTime } from "../format";
 import { progressLabel, progressPercent, updateErrorText } from "../updates";
 
 export function UpdateSettings() {
@@ -111,7 +112,7 @@ function Offered(props: OfferedProps) {
     <div data-testid="update-offer">
       <p>
         Version <strong>{offer.version}</strong> is available (you have {offer.current_version})
-        {offer.date && <span className="muted"> · published {offer.date}</span>}
+        {offer.date && <span className="muted"> · published {formatTime(offer.date)}</span>}
       </p>
       {/* Release notes are shown as text, never as HTML. */}
       {offer.notes && (
