@@ -125,7 +125,8 @@ pub async fn download_update<R: Runtime>(
         tracing::warn!(version = %update.version, %err, "update download refused");
         classify(err)
     })?;
-    tracing::info!(version = %update.version, bytes = bytes.len(), "update downloaded and verified");
+    let size = bytes.len();
+    tracing::info!(version = %update.version, bytes = size, "update downloaded and verified");
 
     let offer = offer_of(&update);
     *lock(&state.verified) = Some(Verified { update, bytes });
