@@ -110,6 +110,12 @@ const COMMANDS: &[&str] = &[
     "get_autostart",
     "set_autostart",
     "quit_app",
+    // Signed updates (update_commands.rs).
+    "check_for_update",
+    "download_update",
+    "install_update_on_restart",
+    "get_update_channel",
+    "set_update_channel",
 ];
 
 fn main() {

@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod secrets;
 pub mod store;
 pub mod sync;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,7 @@ use model::{
 /// The core, opened on one data directory. Share it behind an `Arc`.
 pub struct Tocsin {
     store: Store,
+    data_dir: PathBuf,
 }
 
 impl Tocsin {
@@ -41,6 +43,7 @@ impl Tocsin {
     pub fn open(data_dir: &Path) -> Result<Tocsin> {
         Ok(Tocsin {
             store: Store::open(data_dir)?,
+            data_dir: data_dir.to_path_buf(),
         })
     }
 
@@ -52,6 +55,15 @@ impl Tocsin {
         directories::ProjectDirs::from("dev", "tocsin", "tocsin")
             .map(|d| d.data_dir().to_path_buf())
             .unwrap_or_else(|| PathBuf::from(".tocsin"))
+    }
+
+    /// The release channel updates come from (stable unless a person chose otherwise).
+    pub fn update_channel(&self) -> Result<updates::UpdateChannel> {
+        updates::channel(&self.data_dir)
+    }
+
+    pub fn set_update_channel(&self, channel: updates::UpdateChannel) -> Result<()> {
+        updates::set_channel(&self.data_dir, channel)
     }
 
     pub fn store(&self) -> &Store {

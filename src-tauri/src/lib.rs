@@ -10,6 +10,7 @@ mod postmortem_commands;
 mod rotation_commands;
 mod schedule_commands;
 pub mod tray;
+pub mod update_commands;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use tokio::sync::broadcast::error::RecvError;
 use ts_rs::TS;
 
 pub use commands::CommandError;
+pub use update_commands::UpdateSource;
 
 /// The label of the one window, as named in tauri.conf.json and the capability file.
 pub const MAIN_WINDOW: &str = "main";
@@ -46,6 +48,11 @@ pub struct ShellOptions {
     pub run_sync: bool,
     /// Where pages go; `None` means native desktop notifications.
     pub notifier: Option<Arc<dyn Notifier>>,
+    /// Where update manifests come from; tests point it at a server on loopback.
+    pub updates: UpdateSource,
+    /// The key updates must be signed with; `None` means the project's key in
+    /// tauri.conf.json. Only tests, with a key pair of their own, set another.
+    pub update_pubkey: Option<String>,
 }
 
 /// Launches the desktop app and blocks until it quits.
@@ -57,6 +64,10 @@ pub fn run() {
         data_dir,
         run_sync: true,
         notifier: None,
+        updates: UpdateSource {
+            base: tocsin::updates::update_base(),
+        },
+        update_pubkey: None,
     };
 
     // A second launch (a click on the launcher, say) only brings the running window forward,
@@ -109,8 +120,15 @@ pub fn app_builder<R: Runtime>(
         .unwrap_or_else(|| desktop_notifier(Arc::clone(&app_slot)));
     let engine = Arc::new(Engine::new(Arc::clone(&tocsin), notifier));
     let run_sync = options.run_sync;
+    let mut updater = tauri_plugin_updater::Builder::new();
+    if let Some(pubkey) = options.update_pubkey {
+        updater = updater.pubkey(pubkey);
+    }
 
     Ok(builder
+        .plugin(updater.build())
+        .manage(options.updates)
+        .manage(update_commands::UpdateState::default())
         .manage(tocsin)
         .manage(Arc::clone(&engine))
         .manage(desktop::LaunchLink::default())
@@ -217,6 +235,11 @@ pub fn app_builder<R: Runtime>(
             desktop::get_autostart,
             desktop::set_autostart,
             desktop::quit_app,
+            update_commands::check_for_update,
+            update_commands::download_update,
+            update_commands::install_update_on_restart,
+            update_commands::get_update_channel,
+            update_commands::set_update_channel,
         ])
         .setup(move |app| {
             let _ = app_slot.set(app.handle().clone());

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+#[path = "support/update_server.rs"]
+mod update_server;
+
 /// The title a provider could send to inject markup; the window must show it as text.
 const HOSTILE_TITLE: &str = "<img src=x onerror=alert(1)> DB on fire";
 const TOKEN_VAR: &str = "TOCSIN_E2E_PD_TOKEN";
@@ -1385,4 +1388,58 @@ fn a_rotation_made_in_the_window_is_on_call_through_a_local_policy() {
         "Imported 1 rotation and 0 escalation policies.",
     );
     session.wait_for_text("[data-testid=local-rotation] .local-name", "Night watch");
+}
+
+/// The real app, with the project's own public key, against a release server on loopback
+/// whose artifact is signed by a key of the test's: the offer shows (notes as text), the
+/// download is refused with a message that nothing was installed, and no install is offered.
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn an_update_signed_by_another_key_is_refused_in_the_window() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let server = update_server::Server::start();
+    let stranger = update_server::key();
+    let release = update_server::sign(&stranger, update_server::ARTIFACT, "9.0.0");
+    server.publish("stable", &release, update_server::ARTIFACT);
+
+    let bus = PrivateBus::start();
+    let base = Path::new(&server.base);
+    let driver = Driver::start_with(data.path(), &bus, &[("TOCSIN_UPDATE_URL", base)]);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    session.click(&session.wait_for("[data-testid=nav-settings]"));
+
+    // The cards above load on their own and can move the button between WebDriver's scroll
+    // and its click, which then lands elsewhere; clicking again until the offer shows is safe
+    // (a check only reads).
+    session.wait_until("the offered update", || {
+        if let Some(offer) = session.find_all("[data-testid=update-offer]").pop() {
+            return Some(offer);
+        }
+        if let Some(check) = session.find_all("[data-testid=check-update]").pop() {
+            session.click(&check);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        None
+    });
+    let notes = "Faster sync.\n<script>alert(1)</script>";
+    session.wait_for_text("[data-testid=update-notes]", notes);
+    let refusal = "[data-testid=update-error][data-code=update_signature]";
+    let refused = session.wait_until("the refusal", || {
+        if let Some(refused) = session.find_all(refusal).pop() {
+            return Some(refused);
+        }
+        if let Some(download) = session.find_all("[data-testid=download-update]").pop() {
+            session.click(&download);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        None
+    });
+    let text = session.text(&refused).unwrap_or_default();
+    assert!(text.contains("nothing was installed"), "{text}");
+    assert!(session.find_all("[data-testid=install-update]").is_empty());
+    session.execute(
+        "document.querySelector('[data-testid=update-error]').scrollIntoView(); return null;",
+    );
+    session.screenshot("update-refused.png");
 }

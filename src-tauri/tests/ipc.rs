@@ -10,7 +10,7 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 use tocsin::paging::RecordingNotifier;
-use tocsin_desktop::{app_builder, ShellOptions, MAIN_WINDOW};
+use tocsin_desktop::{app_builder, ShellOptions, UpdateSource, MAIN_WINDOW};
 
 /// The origin the app's own assets load from on Linux and macOS.
 const APP_ORIGIN: &str = "tauri://localhost";
@@ -20,6 +20,11 @@ fn app(data_dir: &Path) -> App<MockRuntime> {
         data_dir: data_dir.to_path_buf(),
         run_sync: false,
         notifier: Some(Arc::new(RecordingNotifier::default())),
+        // Nothing here checks for updates; should anything try, it meets a closed loopback port.
+        updates: UpdateSource {
+            base: "http://127.0.0.1:9/updates".into(),
+        },
+        update_pubkey: None,
     };
     app_builder(mock_builder(), options)
         .expect("the cache opens")

@@ -53,6 +53,9 @@ import type { SeverityMapping } from "./bindings/SeverityMapping";
 import type { TimelineFormat } from "./bindings/TimelineFormat";
 import type { Timer } from "./bindings/Timer";
 import type { Urgency } from "./bindings/Urgency";
+import type { UpdateChannel } from "./bindings/UpdateChannel";
+import type { UpdateOffer } from "./bindings/UpdateOffer";
+import type { UpdateProgress } from "./bindings/UpdateProgress";
 
 // Communicating.
 import type { Audience } from "./bindings/Audience";
@@ -294,4 +297,22 @@ export const desktopApi = {
 /** Calls back with a sentence when a tocsin:// link could not be opened. */
 export function onLinkError(callback: (message: string) => void): Promise<UnlistenFn> {
   return listen<string>("tocsin://link-error", (event) => callback(event.payload));
+}
+
+/** Signed updates: nothing is checked, downloaded or installed except on a person's click. */
+export const updateApi = {
+  getChannel: () => invoke<UpdateChannel>("get_update_channel"),
+  setChannel: (channel: UpdateChannel) => invoke<UpdateChannel>("set_update_channel", { channel }),
+  /** null when this is the newest version on the channel. */
+  check: () => invoke<UpdateOffer | null>("check_for_update"),
+  /** Downloads and verifies the signature; the verified update waits for the restart. */
+  download: () => invoke<UpdateOffer>("download_update"),
+  installAndRestart: () => invoke<null>("install_update_on_restart"),
+};
+
+/** Calls back as an update downloads. */
+export function onUpdateProgress(
+  callback: (progress: UpdateProgress) => void,
+): Promise<UnlistenFn> {
+  return listen<UpdateProgress>("tocsin://update-progress", (event) => callback(event.payload));
 }

@@ -1,5 +1,5 @@
 // Settings: the configured accounts, forms to add PagerDuty or Alertmanager, the cockpit's
-// severities and checklists, and the app on this computer.
+// severities and checklists, the app on this computer and its updates.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
@@ -11,6 +11,7 @@ import { CockpitSettings } from "./SettingsCockpit";
 import { CommsSettings } from "./CommsSettings";
 import { DesktopSettings } from "./DesktopSettings";
 import { PagingSettings } from "./PagingSettings";
+import { UpdateSettings } from "./UpdateSettings";
 
 export function Settings() {
   const accounts = useQuery({ queryKey: ["accounts"], queryFn: api.listAccounts });
@@ -36,6 +37,7 @@ export function Settings() {
       <CockpitSettings />
       <CommsSettings />
       <DesktopSettings />
+      <UpdateSettings />
     </div>
   );
 }

@@ -1,0 +1,3 @@
+//! Fixtures shared by the desktop integration tests.
+
+pub mod update_server;
