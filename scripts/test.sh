@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, core and integration tests against real servers
 # (Alertmanager, D-Bus notification server, secret service), the UI's unit tests, binding
-# drift, and the desktop app driven end to end through WebDriver under Xvfb.
+# drift, the desktop app driven end to end through WebDriver under Xvfb, and the .deb built,
+# installed and started from its installed path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,4 +44,22 @@ export TOCSIN_PD_FAKE_BIN="$target/debug/pd-fake"
 export TOCSIN_CLI_BIN="$target/debug/tocsin"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
   cargo test --locked -p tocsin-desktop --features custom-protocol --test e2e -- \
-    --ignored --test-threads=1
+    --ignored --test-threads=1 --skip the_installed_package
+
+step "the .deb: built, installed, started from its installed path, removed"
+# The debug build the tests compiled, packaged: what is checked is the package, not the profile.
+deb=$(scripts/package.sh --debug | tail -n 1)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "$deb")" >/dev/null
+remove_package() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq tocsin >/dev/null; }
+trap remove_package EXIT
+installed=$(dpkg -L tocsin | grep -E '^/usr/bin/' | head -n 1)
+# The package registers tocsin:// links with the desktop, and hands the link to the app.
+desktop_file=$(dpkg -L tocsin | grep -E '\.desktop$')
+grep -q '^MimeType=x-scheme-handler/tocsin;' "$desktop_file"
+grep -q '^Exec=.* %u$' "$desktop_file"
+export TOCSIN_INSTALLED_BIN="$installed"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+  cargo test --locked -p tocsin-desktop --features custom-protocol --test e2e -- \
+    --ignored --exact the_installed_package_starts_and_welcomes

@@ -1443,3 +1443,29 @@ fn an_update_signed_by_another_key_is_refused_in_the_window() {
     );
     session.screenshot("update-refused.png");
 }
+
+/// The .deb that `scripts/package.sh` built and `scripts/test.sh` installed: the app starts
+/// from its installed path, embeds its UI, and welcomes a first launch.
+#[test]
+#[ignore = "needs the .deb installed; run by scripts/test.sh after scripts/package.sh"]
+fn the_installed_package_starts_and_welcomes() {
+    let app = std::env::var_os("TOCSIN_INSTALLED_BIN")
+        .map(PathBuf::from)
+        .expect("TOCSIN_INSTALLED_BIN names the installed app (scripts/test.sh sets it)");
+    assert!(
+        app.starts_with("/usr"),
+        "not an installed path: {}",
+        app.display()
+    );
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&app);
+
+    session.wait_for("[data-testid=welcome]");
+    assert_hardened(&session);
+    session.click(&session.wait_for("[data-testid=welcome-start-drill]"));
+    session.wait_for("[data-testid=incident-row] [data-testid=drill-badge]");
+    session.screenshot("installed-package.png");
+}
