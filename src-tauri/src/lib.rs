@@ -98,9 +98,13 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    builder
-        .run(tauri::generate_context!())
-        .expect("Tocsin could not start its window");
+    // A launch while the running app is shutting down cannot hand over (the D-Bus call goes
+    // unanswered): say so plainly rather than with a panic's backtrace.
+    if let Err(err) = builder.run(tauri::generate_context!()) {
+        tracing::error!(%err, "the app could not start");
+        eprintln!("Tocsin could not start: {err}. If it was closing, launch it again.");
+        std::process::exit(1);
+    }
 }
 
 /// Opens the cache and registers the commands, their state and the sync engine on any runtime,

@@ -1184,7 +1184,7 @@ fn a_postmortem_typed_in_the_window_is_there_after_a_restart() {
         session.wait_for("[data-testid=save-state][data-state=saved]");
         session.screenshot("postmortem.png");
     }
-    wait_for_exit(&app);
+    wait_for_exit(&app, &bus);
 
     let session = driver.new_session(&app);
     session.click(&session.wait_for("[data-testid=nav-postmortems]"));
@@ -1193,8 +1193,10 @@ fn a_postmortem_typed_in_the_window_is_there_after_a_restart() {
     session.wait_for("[data-testid=pm-items]");
 }
 
-/// Waits until no process runs `app`, so the next launch is not taken for a second instance.
-fn wait_for_exit(app: &Path) {
+/// Waits until no process runs `app` and its single-instance name has left the test's bus, so
+/// the next launch is not taken for a second instance of one that is still shutting down
+/// (which would hand its arguments to an app about to vanish).
+fn wait_for_exit(app: &Path, bus: &PrivateBus) {
     eventually("the app to exit", Duration::from_secs(20), || {
         let running = Command::new("pgrep")
             .args(["-f", &app.display().to_string()])
@@ -1202,6 +1204,20 @@ fn wait_for_exit(app: &Path) {
             .map(|o| !o.stdout.is_empty())
             .unwrap_or(false);
         (!running).then_some(())
+    });
+    eventually("the app to leave the bus", Duration::from_secs(20), || {
+        let names = Command::new("dbus-send")
+            .arg(format!("--bus={}", bus.address))
+            .args([
+                "--dest=org.freedesktop.DBus",
+                "--type=method_call",
+                "--print-reply",
+            ])
+            .args(["/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"])
+            .output()
+            .ok()?;
+        let names = String::from_utf8_lossy(&names.stdout);
+        (!names.contains(".SingleInstance")).then_some(())
     });
 }
 
