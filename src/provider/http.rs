@@ -244,8 +244,9 @@ enum Attempt {
 
 /// Parses a JSON body. A lone UTF-16 surrogate escape (`\ud800` without its pair), which
 /// some servers emit from truncated strings, is replaced with U+FFFD instead of failing the
-/// whole response: one odd title must not block an account's sync.
-fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+/// whole response: one odd title must not block an account's sync. Public so the fuzz targets
+/// (fuzz/) start from raw bytes exactly where a response body does.
+pub fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
     match serde_json::from_slice(body) {
         Err(e) if e.to_string().contains("surrogate") || e.to_string().contains("hex escape") => {
             let text = String::from_utf8_lossy(body);
