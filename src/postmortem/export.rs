@@ -112,7 +112,7 @@ pub const MAX_RAW_BYTES: usize = 32 * 1024;
 /// The longest run of plain text between two pieces of markup. The sanitizer's serializer
 /// (html5ever) searches the rest of a text node again after each `&`, and after each byte
 /// 0xC2 that does not start a no-break space, so a node's time grows with the square of its
-/// length: 512 KiB of `&` took minutes. Longer runs are cut with a `<wbr>`, which shows
+/// length. Longer runs are cut with a `<wbr>`, which shows
 /// nothing and lets a browser wrap there.
 pub const MAX_TEXT_RUN: usize = 1024;
 /// Link destinations and titles longer than this are dropped: attribute values are escaped
@@ -554,10 +554,11 @@ mod tests {
 
     #[test]
     fn long_runs_of_escaped_text_render_in_linear_time() {
-        // Found by the postmortem_markdown fuzz target (docs/fuzzing.md): the sanitizer's
-        // serializer rescanned the rest of a text node at each `&` or 0xC2 byte, so these
-        // bodies took minutes to export at the size a postmortem may have; an eighth of it
-        // keeps the test quick in a debug build while a quadratic renderer would still show.
+        // Found by feeding the postmortem_markdown fuzz target large bodies (docs/fuzzing.md):
+        // the sanitizer's serializer rescanned the rest of a text node at each `&` or 0xC2
+        // byte, so 512 KiB of `&amp` took 38 s in the fuzz build, growing with the square of
+        // the size. An eighth of that size keeps the test quick in a debug build; each run
+        // of text is checked to be cut short, which is what keeps the time linear.
         let n = crate::postmortem::MAX_BODY_BYTES / 8;
         let bodies = [
             "&".repeat(n),
