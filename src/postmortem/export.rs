@@ -112,8 +112,8 @@ pub const MAX_RAW_BYTES: usize = 32 * 1024;
 /// The longest run of plain text between two pieces of markup. The sanitizer's serializer
 /// (html5ever) searches the rest of a text node again after each `&`, and after each byte
 /// 0xC2 that does not start a no-break space, so a node's time grows with the square of its
-/// length. Longer runs are cut with a `<wbr>`, which shows
-/// nothing and lets a browser wrap there.
+/// length. Longer runs are cut with a `<wbr>`, which shows nothing and lets a browser wrap
+/// there.
 pub const MAX_TEXT_RUN: usize = 1024;
 /// Link destinations and titles longer than this are dropped: attribute values are escaped
 /// the same way, and no real URL is this long (action items refuse longer ones).

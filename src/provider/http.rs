@@ -299,10 +299,12 @@ fn surrogate_at(bytes: &[u8], i: usize) -> Option<u32> {
 }
 
 /// Reads `ratelimit-reset` (seconds until the window resets) or `retry-after` (seconds).
+/// `NaN` parses as a number too, and survives `clamp`: it counts as no value, since
+/// `Duration::from_secs_f64` panics on it.
 fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     ["ratelimit-reset", "retry-after"].iter().find_map(|name| {
         let secs: f64 = headers.get(*name)?.to_str().ok()?.trim().parse().ok()?;
-        Some(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)))
+        (!secs.is_nan()).then(|| Duration::from_secs_f64(secs.clamp(0.0, 3600.0)))
     })
 }
 
@@ -381,6 +383,25 @@ mod tests {
         assert_eq!(v["b"], "\u{1f600}");
         assert_eq!(v["c"], "\\ud800");
         assert_eq!(v["d"], "\u{fffd}");
+    }
+
+    #[test]
+    fn rate_limit_headers_of_any_number_never_panic() {
+        // Found while writing the fuzz targets: `retry-after: NaN` panicked the sync pass.
+        let wait = |name: &'static str, value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+            rate_limit_wait(&headers)
+        };
+        for odd in ["NaN", "nan", "-nan", "foo", ""] {
+            assert_eq!(wait("retry-after", odd), None, "{odd}");
+        }
+        assert_eq!(wait("retry-after", "inf"), Some(Duration::from_secs(3600)));
+        assert_eq!(wait("retry-after", "-5"), Some(Duration::ZERO));
+        assert_eq!(
+            wait("ratelimit-reset", "1.5"),
+            Some(Duration::from_millis(1500))
+        );
     }
 
     #[test]
