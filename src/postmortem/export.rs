@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use ammonia::UrlRelative;
 use chrono::{SecondsFormat, Utc};
-use pulldown_cmark::{html, Event, Options, Parser};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
 use super::template::ACTION_ITEMS;
 use super::{ActionItem, Postmortem};
@@ -106,6 +106,18 @@ pub const MAX_QUOTE_DEPTH: usize = 32;
 /// How many raw HTML tags the sanitizer is given; beyond that every raw tag is shown as text,
 /// for the same reason (`<div>` repeated 20,000 times took seconds to clean).
 pub const MAX_RAW_TAGS: usize = 1_000;
+/// The most bytes of raw HTML the sanitizer is given; beyond that it is all shown as text.
+/// Its text and attribute values reach the serializer in one piece (see `MAX_TEXT_RUN`).
+pub const MAX_RAW_BYTES: usize = 32 * 1024;
+/// The longest run of plain text between two pieces of markup. The sanitizer's serializer
+/// (html5ever) searches the rest of a text node again after each `&`, and after each byte
+/// 0xC2 that does not start a no-break space, so a node's time grows with the square of its
+/// length. Longer runs are cut with a `<wbr>`, which shows nothing and lets a browser wrap
+/// there.
+pub const MAX_TEXT_RUN: usize = 1024;
+/// Link destinations and titles longer than this are dropped: attribute values are escaped
+/// the same way, and no real URL is this long (action items refuse longer ones).
+const MAX_ATTRIBUTE_BYTES: usize = 2 * 1024;
 
 /// Markdown rendered to HTML and cleaned of everything but harmless markup.
 pub fn render_html(markdown: &str) -> String {
@@ -115,20 +127,100 @@ pub fn render_html(markdown: &str) -> String {
         | Options::ENABLE_FOOTNOTES;
     let markdown = shallow_quotes(markdown);
     let events: Vec<Event> = Parser::new_ext(&markdown, options).collect();
-    let tags: usize = (events.iter())
-        .map(|e| match e {
-            Event::Html(h) | Event::InlineHtml(h) => h.matches('<').count(),
-            _ => 0,
-        })
-        .sum();
-    let as_text = tags > MAX_RAW_TAGS;
+    let (mut tags, mut raw_bytes) = (0, 0);
+    for event in &events {
+        if let Event::Html(h) | Event::InlineHtml(h) = event {
+            tags += h.matches('<').count();
+            raw_bytes += h.len();
+        }
+    }
+    let as_text = tags > MAX_RAW_TAGS || raw_bytes > MAX_RAW_BYTES;
     let events = events.into_iter().map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) if as_text => Event::Text(h),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: short_attribute(dest_url),
+            title: short_attribute(title),
+            id,
+        }),
         e => e,
     });
     let mut raw = String::new();
-    html::push_html(&mut raw, events);
+    html::push_html(&mut raw, short_text_runs(events).into_iter());
     sanitizer().clean(&raw).to_string()
+}
+
+/// The value, or nothing when it is longer than `MAX_ATTRIBUTE_BYTES`.
+fn short_attribute(value: CowStr<'_>) -> CowStr<'_> {
+    match value.len() > MAX_ATTRIBUTE_BYTES {
+        true => CowStr::Borrowed(""),
+        false => value,
+    }
+}
+
+/// The events with a `<wbr>` wherever plain text would otherwise run on for more than
+/// `MAX_TEXT_RUN` bytes, inline code included. Raw HTML is left as it is: it is bounded by
+/// `MAX_RAW_BYTES` instead, since a cut could land inside one of its tags.
+fn short_text_runs<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut run = 0;
+    for event in events {
+        match event {
+            Event::Text(text) => cut_text(&mut out, &mut run, text),
+            Event::Code(code) if code.len() > MAX_TEXT_RUN => {
+                out.push(Event::Html("<code>".into()));
+                run = 0;
+                cut_text(&mut out, &mut run, code);
+                out.push(Event::Html("</code>".into()));
+                run = 0;
+            }
+            Event::SoftBreak => {
+                run += 1;
+                out.push(event);
+            }
+            Event::Html(_) | Event::InlineHtml(_) => out.push(event),
+            other => {
+                run = 0;
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// Pushes `text` in pieces, each ending where the run reaches `MAX_TEXT_RUN` bytes (at a
+/// character boundary), with a `<wbr>` between them.
+fn cut_text<'a>(out: &mut Vec<Event<'a>>, run: &mut usize, text: CowStr<'a>) {
+    if *run + text.len() <= MAX_TEXT_RUN {
+        *run += text.len();
+        out.push(Event::Text(text));
+        return;
+    }
+    let mut rest: &str = &text;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(MAX_TEXT_RUN.saturating_sub(*run));
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end == 0 && *run == 0 {
+            // A character longer than the room left: cannot happen with 1 KiB, but never spin.
+            end = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        if end > 0 {
+            out.push(Event::Text(rest[..end].to_string().into()));
+            *run += end;
+            rest = &rest[end..];
+        }
+        if !rest.is_empty() {
+            out.push(Event::Html("<wbr>".into()));
+            *run = 0;
+        }
+    }
 }
 
 /// The text with no line nested more than `MAX_QUOTE_DEPTH` deep; borrowed when none is.
@@ -457,6 +549,46 @@ mod tests {
         assert!(
             render_html(&few).contains("<b>bold</b>"),
             "a few raw tags are still cleaned"
+        );
+    }
+
+    #[test]
+    fn long_runs_of_escaped_text_render_in_linear_time() {
+        // Found by feeding the postmortem_markdown fuzz target large bodies (docs/fuzzing.md):
+        // the sanitizer's serializer rescanned the rest of a text node at each `&` or 0xC2
+        // byte, so 512 KiB of `&amp` took 38 s in the fuzz build, growing with the square of
+        // the size. An eighth of that size keeps the test quick in a debug build; each run
+        // of text is checked to be cut short, which is what keeps the time linear.
+        let n = crate::postmortem::MAX_BODY_BYTES / 8;
+        let bodies = [
+            "&".repeat(n),
+            "°".repeat(n / 2),
+            format!("`{}`", "a&".repeat(n / 2)),
+            format!("<p>\n{}", "&amp;\n".repeat(n / 6)),
+            format!(
+                "[x](https://a.example/?{} \"{}\")",
+                "a=1&".repeat(n / 8),
+                "&".repeat(n / 2)
+            ),
+        ];
+        let mut rendered = Vec::new();
+        for body in &bodies {
+            let started = std::time::Instant::now();
+            let html = render_html(body);
+            let took = started.elapsed();
+
+            let longest = html.split(['<', '>']).map(str::len).max().unwrap_or(0);
+            assert!(longest <= 6 * MAX_TEXT_RUN, "a run of {longest} bytes");
+            assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+            rendered.push(html);
+        }
+
+        assert_eq!(rendered[0].matches("&amp;").count(), n, "no text is lost");
+        assert!(rendered[0].contains("<wbr>"));
+        let short = "a & b ".repeat(10);
+        assert!(
+            !render_html(&short).contains("<wbr>"),
+            "short text is left alone"
         );
     }
 

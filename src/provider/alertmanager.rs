@@ -56,45 +56,50 @@ impl Alertmanager {
         }
         let query = [("active".to_string(), "true".to_string())];
         let body = self.http.get_json("/api/v2/alerts", &query).await?;
-        // Anything but a list must fail the pass: reading it as "no alerts" would resolve
-        // every open incident.
-        let Value::Array(alerts) = body else {
-            return Err(Error::Malformed {
-                provider: "Alertmanager".into(),
-                message: "`/api/v2/alerts` did not answer with a list".into(),
-            });
-        };
-        let now = Utc::now();
-
-        let mut batch = Batch {
-            open_set_complete: true,
-            history_complete: true,
-            ..Batch::default()
-        };
-        // An entry without a fingerprint cannot be told apart from others: skipping it is
-        // better than merging unrelated alerts into one incident.
-        let usable = |a: &&Value| a["fingerprint"].as_str().is_some_and(|f| !f.is_empty());
-        let skipped = alerts.iter().filter(|a| !usable(a)).count();
-        if skipped > 0 {
-            tracing::warn!(skipped, "alerts without a fingerprint skipped");
-        }
-        for alert in alerts.iter().filter(usable).filter(|a| !has_ended(a, now)) {
-            let record = incident(alert);
-            batch.log_entries.push(LogRecord {
-                incident_provider_id: record.provider_id.clone(),
-                provider_id: record
-                    .my_assignment
-                    .as_ref()
-                    .map(|key| format!("trigger:{key}")),
-                kind: "trigger".into(),
-                at: record.created_at,
-                summary: format!("Alert firing: {}", record.title),
-                agent: Some("Alertmanager".into()),
-            });
-            batch.incidents.push(record);
-        }
-        Ok(batch)
+        batch(&body, Utc::now())
     }
+}
+
+/// The batch of one pass from the body of `/api/v2/alerts`: every usable alert that has not
+/// ended by `now` is an open incident with its trigger entry.
+pub fn batch(body: &Value, now: DateTime<Utc>) -> Result<Batch> {
+    // Anything but a list must fail the pass: reading it as "no alerts" would resolve
+    // every open incident.
+    let Value::Array(alerts) = body else {
+        return Err(Error::Malformed {
+            provider: "Alertmanager".into(),
+            message: "`/api/v2/alerts` did not answer with a list".into(),
+        });
+    };
+
+    let mut batch = Batch {
+        open_set_complete: true,
+        history_complete: true,
+        ..Batch::default()
+    };
+    // An entry without a fingerprint cannot be told apart from others: skipping it is
+    // better than merging unrelated alerts into one incident.
+    let usable = |a: &&Value| a["fingerprint"].as_str().is_some_and(|f| !f.is_empty());
+    let skipped = alerts.iter().filter(|a| !usable(a)).count();
+    if skipped > 0 {
+        tracing::warn!(skipped, "alerts without a fingerprint skipped");
+    }
+    for alert in alerts.iter().filter(usable).filter(|a| !has_ended(a, now)) {
+        let record = incident(alert);
+        batch.log_entries.push(LogRecord {
+            incident_provider_id: record.provider_id.clone(),
+            provider_id: record
+                .my_assignment
+                .as_ref()
+                .map(|key| format!("trigger:{key}")),
+            kind: "trigger".into(),
+            at: record.created_at,
+            summary: format!("Alert firing: {}", record.title),
+            agent: Some("Alertmanager".into()),
+        });
+        batch.incidents.push(record);
+    }
+    Ok(batch)
 }
 
 /// How long an acknowledgement silences an alert: long enough to work on it, short enough

@@ -265,8 +265,9 @@ enum Attempt {
 
 /// Parses a JSON body. A lone UTF-16 surrogate escape (`\ud800` without its pair), which
 /// some servers emit from truncated strings, is replaced with U+FFFD instead of failing the
-/// whole response: one odd title must not block an account's sync.
-fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+/// whole response: one odd title must not block an account's sync. Public so the fuzz targets
+/// (fuzz/) start from raw bytes exactly where a response body does.
+pub fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
     match serde_json::from_slice(body) {
         Err(e) if e.to_string().contains("surrogate") || e.to_string().contains("hex escape") => {
             let text = String::from_utf8_lossy(body);
@@ -319,10 +320,12 @@ fn surrogate_at(bytes: &[u8], i: usize) -> Option<u32> {
 }
 
 /// Reads `ratelimit-reset` (seconds until the window resets) or `retry-after` (seconds).
+/// `NaN` parses as a number too, and survives `clamp`: it counts as no value, since
+/// `Duration::from_secs_f64` panics on it.
 fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     ["ratelimit-reset", "retry-after"].iter().find_map(|name| {
         let secs: f64 = headers.get(*name)?.to_str().ok()?.trim().parse().ok()?;
-        Some(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)))
+        (!secs.is_nan()).then(|| Duration::from_secs_f64(secs.clamp(0.0, 3600.0)))
     })
 }
 
@@ -458,6 +461,25 @@ mod tests {
         assert_eq!(v["b"], "\u{1f600}");
         assert_eq!(v["c"], "\\ud800");
         assert_eq!(v["d"], "\u{fffd}");
+    }
+
+    #[test]
+    fn rate_limit_headers_of_any_number_never_panic() {
+        // Found while writing the fuzz targets: `retry-after: NaN` panicked the sync pass.
+        let wait = |name: &'static str, value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+            rate_limit_wait(&headers)
+        };
+        for odd in ["NaN", "nan", "-nan", "foo", ""] {
+            assert_eq!(wait("retry-after", odd), None, "{odd}");
+        }
+        assert_eq!(wait("retry-after", "inf"), Some(Duration::from_secs(3600)));
+        assert_eq!(wait("retry-after", "-5"), Some(Duration::ZERO));
+        assert_eq!(
+            wait("ratelimit-reset", "1.5"),
+            Some(Duration::from_millis(1500))
+        );
     }
 
     #[test]

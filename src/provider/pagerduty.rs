@@ -483,20 +483,24 @@ impl PagerDuty {
         let mut query = query.to_vec();
         query.push(q("limit", &PAGE_LIMIT.to_string()));
         query.push(q("offset", &offset.to_string()));
-        let mut body = self.http.get_json(path, &query).await?;
-
-        let items = match body.get_mut(key).map(Value::take) {
-            Some(Value::Array(items)) => items,
-            _ => {
-                return Err(Error::Malformed {
-                    provider: "PagerDuty".into(),
-                    message: format!("`{path}` answered without a `{key}` list"),
-                })
-            }
-        };
-        let more = body.get("more").and_then(Value::as_bool).unwrap_or(false);
-        Ok((items, more))
+        let body = self.http.get_json(path, &query).await?;
+        page_items(body, path, key)
     }
+}
+
+/// The `key` list of one page of a list endpoint, and whether the server has `more`.
+pub fn page_items(mut body: Value, path: &str, key: &str) -> Result<(Vec<Value>, bool)> {
+    let items = match body.get_mut(key).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => {
+            return Err(Error::Malformed {
+                provider: "PagerDuty".into(),
+                message: format!("`{path}` answered without a `{key}` list"),
+            })
+        }
+    };
+    let more = body.get("more").and_then(Value::as_bool).unwrap_or(false);
+    Ok((items, more))
 }
 
 /// A directory list the token may not be allowed to read: a 4xx answer is an empty list.
@@ -579,7 +583,8 @@ fn name_of(v: &Value) -> String {
         .to_string()
 }
 
-fn named(v: &Value) -> Named {
+/// A service or priority of the directory.
+pub fn named(v: &Value) -> Named {
     Named {
         provider_id: str_of(&v["id"]),
         name: name_of(v),
@@ -604,7 +609,8 @@ fn created_at(v: &Value) -> Option<DateTime<Utc>> {
     time(&v["created_at"])
 }
 
-fn policy(v: &Value) -> PolicyRecord {
+/// An escalation policy with its levels.
+pub fn policy(v: &Value) -> PolicyRecord {
     let rules = v["escalation_rules"]
         .as_array()
         .cloned()
@@ -635,7 +641,8 @@ fn rule_target(t: &Value) -> RuleTarget {
     }
 }
 
-fn oncall(v: &Value) -> OnCallRecord {
+/// One row of `/oncalls`.
+pub fn oncall(v: &Value) -> OnCallRecord {
     let schedule = &v["schedule"];
     OnCallRecord {
         escalation_policy_id: str_of(&v["escalation_policy"]["id"]),
@@ -705,7 +712,8 @@ pub fn incident(v: &Value, me: &str) -> IncidentRecord {
     }
 }
 
-fn log_entry(v: &Value) -> Option<LogRecord> {
+/// A log entry; `None` when it names no incident.
+pub fn log_entry(v: &Value) -> Option<LogRecord> {
     let incident = v["incident"]["id"].as_str()?;
     let kind = v["type"].as_str().unwrap_or("log_entry");
     Some(LogRecord {

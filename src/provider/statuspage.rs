@@ -631,7 +631,8 @@ fn id(v: &Value) -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
-fn component(v: &Value) -> Option<Component> {
+/// A component of a page; `None` without an id.
+pub fn component(v: &Value) -> Option<Component> {
     let raw_status = text(v, "status");
     Some(Component {
         id: id(v)?,
@@ -643,7 +644,8 @@ fn component(v: &Value) -> Option<Component> {
     })
 }
 
-fn incident(v: &Value) -> Option<StatusIncident> {
+/// An incident with its components and updates; `None` without an id.
+pub fn incident(v: &Value) -> Option<StatusIncident> {
     let raw_status = text(v, "status");
     let raw_impact = text(v, "impact");
     let list = |key: &str| {

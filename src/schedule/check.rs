@@ -5,6 +5,8 @@
 //! a disagreement is also tried against the reversed layer order, and the report says which
 //! order matches.
 
+use std::collections::BinaryHeap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -108,10 +110,11 @@ pub fn compare(
     cuts.sort_unstable();
     cuts.dedup();
 
+    let (locals, providers) = (who_at(local, &cuts), who_at(provider, &cuts));
     let mut out: Vec<Disagreement> = Vec::new();
-    for pair in cuts.windows(2) {
+    for (k, pair) in cuts.windows(2).enumerate() {
         let (p, q) = (pair[0], pair[1]);
-        let (l, r) = (who(local, p), who(provider, p));
+        let (l, r) = (locals[k], providers[k]);
         if l.map(|u| &u.id) == r.map(|u| &u.id) {
             continue;
         }
@@ -134,13 +137,31 @@ fn same(a: &Option<ScheduleUser>, b: Option<&ScheduleUser>) -> bool {
     a.as_ref().map(|u| &u.id) == b.map(|u| &u.id)
 }
 
-// Provider lists are short (a window of weeks), so a scan per stretch is fine.
-fn who(entries: &[ScheduleEntry], t: DateTime<Utc>) -> Option<&ScheduleUser> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| e.start <= t && t < e.end)
-        .map(|e| &e.user)
+/// Who `entries` name at each of `cuts` (in time order); where entries overlap, the later in
+/// the list wins. One sweep: a scan of the list per cut took time quadratic in its length,
+/// and a definition alone can make it long (15 days of 30-second turns took minutes).
+fn who_at<'e>(
+    entries: &'e [ScheduleEntry],
+    cuts: &[DateTime<Utc>],
+) -> Vec<Option<&'e ScheduleUser>> {
+    let mut by_start: Vec<usize> = (0..entries.len()).collect();
+    by_start.sort_by_key(|&i| entries[i].start);
+    let mut started = by_start.into_iter().peekable();
+    // Indices of entries started by now; the latest in the list on top. One that has ended
+    // stays until it reaches the top, then goes for good: the cuts only move forward.
+    let mut open = BinaryHeap::new();
+
+    let mut out = Vec::with_capacity(cuts.len());
+    for &t in cuts {
+        while let Some(i) = started.next_if(|&i| entries[i].start <= t) {
+            open.push(i);
+        }
+        while open.peek().is_some_and(|&i| entries[i].end <= t) {
+            open.pop();
+        }
+        out.push(open.peek().map(|&i| &entries[i].user));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -215,6 +236,55 @@ mod tests {
         assert_eq!(check.disagreements.len(), 1);
         assert_eq!(check.disagreements[0].provider, None);
         assert_eq!(check.disagreements[0].local, Some(user("a")));
+    }
+
+    #[test]
+    fn where_entries_overlap_the_later_one_counts() {
+        let provider = [
+            entry("2026-01-05T00:00:00Z", "2026-01-07T00:00:00Z", "a"),
+            entry("2026-01-05T12:00:00Z", "2026-01-06T00:00:00Z", "b"),
+        ];
+        let local = [entry("2026-01-05T00:00:00Z", "2026-01-07T00:00:00Z", "a")];
+        let found = compare(
+            &local,
+            &provider,
+            at("2026-01-05T00:00:00Z"),
+            at("2026-01-07T00:00:00Z"),
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].start, found[0].end),
+            (provider[1].start, provider[1].end)
+        );
+        assert_eq!(found[0].provider, Some(user("b")));
+    }
+
+    #[test]
+    fn many_short_entries_compare_in_time_linear_in_their_number() {
+        // Found by feeding the pagerduty_schedule fuzz target inputs of growing size
+        // (docs/fuzzing.md): a scan of the list per stretch made 15 days of 30-second turns
+        // take minutes to cross-check.
+        let since = at("2026-01-05T00:00:00Z");
+        let minute = |n: i64| since + chrono::Duration::minutes(n);
+        let n = 100_000;
+        let local: Vec<ScheduleEntry> = (0..n)
+            .map(|i| ScheduleEntry {
+                start: minute(i),
+                end: minute(i + 1),
+                user: user(if i % 2 == 0 { "a" } else { "b" }),
+            })
+            .collect();
+        let mut provider = local.clone();
+        provider[n as usize / 2].user = user("c");
+
+        let started = std::time::Instant::now();
+        let found = compare(&local, &provider, since, minute(n));
+        let took = started.elapsed();
+
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].start, minute(n / 2));
+        assert_eq!(found[0].provider, Some(user("c")));
+        assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
     }
 
     #[test]
