@@ -62,9 +62,9 @@ impl Store {
         if !replace {
             refresh_target_names(&tx, account, file, &stored, &kept)?;
         } else {
-            saved.removed_schedules = remove_unnamed(&tx, account, "schedules", &named)?;
+            saved.removed_schedules = remove_unnamed(&tx, account, Kind::Schedule, &named)?;
             let policies: HashSet<&str> = file.policies.iter().map(|p| p.id.as_str()).collect();
-            saved.removed_policies = remove_unnamed(&tx, account, "policies", &policies)?;
+            saved.removed_policies = remove_unnamed(&tx, account, Kind::Policy, &policies)?;
         }
         tx.commit()?;
         Ok(saved)
@@ -81,7 +81,7 @@ impl Store {
                 p.name
             )));
         }
-        if remove(&tx, account, "schedules", id)? == 0 {
+        if remove(&tx, account, Kind::Schedule, id)? == 0 {
             return Err(Error::NotFound(format!("local schedule `{id}`")));
         }
         tx.commit()?;
@@ -103,7 +103,7 @@ impl Store {
                 "{walking} open incident(s) walk the policy `{id}`; resolve them first"
             )));
         }
-        if remove(&tx, account, "policies", id)? == 0 {
+        if remove(&tx, account, Kind::Policy, id)? == 0 {
             return Err(Error::NotFound(format!("local policy `{id}`")));
         }
         tx.commit()?;
@@ -271,47 +271,64 @@ fn pages_schedule(p: &file::PolicyDef, schedule: &str) -> bool {
         .any(|t| t.kind == file::TargetKind::Schedule && t.id == schedule)
 }
 
+/// What a removal removes: a schedule with its definition and reminders, or a policy with its
+/// levels.
+#[derive(Clone, Copy)]
+enum Kind {
+    Schedule,
+    Policy,
+}
+
+impl Kind {
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Schedule => "schedules",
+            Kind::Policy => "escalation_policies",
+        }
+    }
+
+    /// The deletes in an order the foreign keys accept; the last one removes the row itself.
+    fn deletes(self) -> &'static [&'static str] {
+        match self {
+            Kind::Schedule => &[
+                "DELETE FROM schedule_details WHERE account_id = ?1 AND schedule_id = ?2",
+                "DELETE FROM shift_reminders WHERE account_id = ?1 AND schedule_id = ?2",
+                "DELETE FROM schedules WHERE account_id = ?1 AND provider_id = ?2",
+            ],
+            Kind::Policy => &[
+                "DELETE FROM escalation_rules WHERE account_id = ?1 AND policy_id = ?2",
+                "DELETE FROM escalation_policies WHERE account_id = ?1 AND provider_id = ?2",
+            ],
+        }
+    }
+}
+
 /// Removes the local schedules or policies whose ids are not in `keep`; how many went.
 fn remove_unnamed(
     tx: &Transaction<'_>,
     account: Id,
-    what: &str,
+    kind: Kind,
     keep: &HashSet<&str>,
 ) -> Result<usize> {
-    let table = if what == "schedules" {
-        "schedules"
-    } else {
-        "escalation_policies"
-    };
-    let mut stmt = tx.prepare(&format!(
-        "SELECT provider_id FROM {table} WHERE account_id = ?1"
-    ))?;
+    let sql = format!(
+        "SELECT provider_id FROM {} WHERE account_id = ?1",
+        kind.table()
+    );
+    let mut stmt = tx.prepare(&sql)?;
     let ids = stmt
         .query_map([account], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut removed = 0;
     for id in ids.iter().filter(|id| !keep.contains(id.as_str())) {
-        removed += remove(tx, account, what, id)?;
+        removed += remove(tx, account, kind, id)?;
     }
     Ok(removed)
 }
 
-/// Removes one local schedule (with its definition) or policy (with its levels).
-fn remove(tx: &Transaction<'_>, account: Id, what: &str, id: &str) -> Result<usize> {
-    let statements: &[&str] = if what == "schedules" {
-        &[
-            "DELETE FROM schedule_details WHERE account_id = ?1 AND schedule_id = ?2",
-            "DELETE FROM shift_reminders WHERE account_id = ?1 AND schedule_id = ?2",
-            "DELETE FROM schedules WHERE account_id = ?1 AND provider_id = ?2",
-        ]
-    } else {
-        &[
-            "DELETE FROM escalation_rules WHERE account_id = ?1 AND policy_id = ?2",
-            "DELETE FROM escalation_policies WHERE account_id = ?1 AND provider_id = ?2",
-        ]
-    };
+/// Removes one local schedule or policy; 1 if it was there, 0 if not.
+fn remove(tx: &Transaction<'_>, account: Id, kind: Kind, id: &str) -> Result<usize> {
     let mut last = 0;
-    for sql in statements {
+    for sql in kind.deletes() {
         last = tx.execute(sql, params![account, id])?;
     }
     Ok(last)
@@ -337,21 +354,24 @@ rotation_turn_length_seconds = 86400
 users = [{ id = "ada", name = "Ada" }]
 "#;
 
+    /// A PagerDuty account without a token: enough to hold synced rows.
+    fn pagerduty_account(store: &Store) -> Id {
+        let new = NewAccount {
+            name: "pd".into(),
+            kind: ProviderKind::Pagerduty,
+            api_url: None,
+            token: TokenSource::None,
+            email: None,
+        };
+        store.add_account(&new).unwrap().id
+    }
+
     #[test]
     fn a_local_id_a_synced_account_uses_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let local = store.local_account().unwrap().id;
-        let pd = store
-            .add_account(&NewAccount {
-                name: "pd".into(),
-                kind: ProviderKind::Pagerduty,
-                api_url: None,
-                token: TokenSource::None,
-                email: None,
-            })
-            .unwrap()
-            .id;
+        let pd = pagerduty_account(&store);
         let batch = Batch {
             schedules: vec![ScheduleRecord {
                 provider_id: "PSHARED".into(),
@@ -371,44 +391,17 @@ users = [{ id = "ada", name = "Ada" }]
         store.save_local_oncall(local, &free, false).unwrap();
         assert_eq!(store.local_oncall(local).unwrap().schedules.len(), 1);
     }
-}
-
-#[cfg(test)]
-mod ambiguity {
-    use super::*;
-    use crate::model::{ProviderKind, TokenSource};
-    use crate::provider::Batch;
-    use crate::store::NewAccount;
 
     #[test]
     fn an_id_two_accounts_share_is_refused_by_id_and_found_by_account() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let local = store.local_account().unwrap().id;
-        let text = r#"
-format = "tocsin-oncall/1"
-[[schedule]]
-id = "PWEB1"
-name = "Web"
-time_zone = "UTC"
-[[schedule.layers]]
-start = "2026-01-05T00:00:00Z"
-rotation_virtual_start = "2026-01-05T00:00:00Z"
-rotation_turn_length_seconds = 86400
-users = [{ id = "ada", name = "Ada" }]
-"#;
-        let file = file::parse(text).unwrap();
+        let file = file::parse(&FILE.replace("PSHARED", "PWEB1")).unwrap();
         store.save_local_oncall(local, &file, false).unwrap();
 
         // A later sync of another account brings a schedule with the same id.
-        let new = NewAccount {
-            name: "pd".into(),
-            kind: ProviderKind::Pagerduty,
-            api_url: None,
-            token: TokenSource::None,
-            email: None,
-        };
-        let pd = store.add_account(&new).unwrap().id;
+        let pd = pagerduty_account(&store);
         let mut def = file.schedules[0].clone();
         def.layers[0].users[0].name = "Pd Person".into();
         let now = Utc::now();

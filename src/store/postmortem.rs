@@ -34,6 +34,13 @@ pub struct NewPostmortem<'a> {
     pub follow_ups: Vec<(String, Id)>,
 }
 
+/// A postmortem field that a revision-checked write changes.
+#[derive(Clone, Copy)]
+enum Field {
+    Body,
+    Title,
+}
+
 impl Store {
     /// Writes a new postmortem, its incident links, its first version and the follow-ups as
     /// action items, in one transaction. The review due date comes from the severity's policy.
@@ -137,20 +144,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome> {
         let body = postmortem::body(body)?;
-        let mut conn = self.conn();
-        let tx = write_tx(&mut conn)?;
-        postmortem::editable(&postmortem_in(&tx, id)?)?;
-        let changed = tx.execute(
-            "UPDATE postmortems SET body = ?1, revision = revision + 1, updated_at = ?2
-             WHERE id = ?3 AND revision = ?4",
-            params![body, ts(now), id, expected_revision],
-        )?;
-        if changed == 0 {
-            return Err(stale(&tx, id, expected_revision));
-        }
-        let outcome = after_save(&tx, id, now)?;
-        tx.commit()?;
-        Ok(outcome)
+        self.revise(id, Field::Body, body, expected_revision, now)
     }
 
     /// Changes the title, with the same revision check as a save.
@@ -162,13 +156,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome> {
         let title = postmortem::title(title)?;
+        self.revise(id, Field::Title, &title, expected_revision, now)
+    }
+
+    /// Writes one field of an editable postmortem when `expected_revision` is still current,
+    /// and bumps the revision: what a save and a rename share.
+    fn revise(
+        &self,
+        id: Id,
+        field: Field,
+        value: &str,
+        expected_revision: i64,
+        now: DateTime<Utc>,
+    ) -> Result<SaveOutcome> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         postmortem::editable(&postmortem_in(&tx, id)?)?;
+        let column = match field {
+            Field::Body => "body",
+            Field::Title => "title",
+        };
         let changed = tx.execute(
-            "UPDATE postmortems SET title = ?1, revision = revision + 1, updated_at = ?2
-             WHERE id = ?3 AND revision = ?4",
-            params![title, ts(now), id, expected_revision],
+            &format!(
+                "UPDATE postmortems SET {column} = ?1, revision = revision + 1, updated_at = ?2
+                 WHERE id = ?3 AND revision = ?4"
+            ),
+            params![value, ts(now), id, expected_revision],
         )?;
         if changed == 0 {
             return Err(stale(&tx, id, expected_revision));
