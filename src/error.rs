@@ -11,11 +11,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The local database could not be read or written; cached data is untouched.
     #[error("Local database error: {0}")]
-    Store(#[from] rusqlite::Error),
+    Store(rusqlite::Error),
+
+    /// The disk holding the data directory is full: the write was rolled back, what is cached
+    /// stays readable, and writing works again once space is freed.
+    #[error("The disk is full: {0}; free some space, Tocsin keeps what it has and retries")]
+    DiskFull(String),
+
+    /// Another process holds the local database locked past the wait (a backup tool, an
+    /// `sqlite3` shell); nothing was written, and the write is retried once the lock is gone.
+    #[error(
+        "The local database is locked by another process ({0}); close whatever holds it, \
+         Tocsin retries"
+    )]
+    StoreBusy(String),
 
     /// The data directory or another local file could not be used.
     #[error("File error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 
     /// The provider could not be reached at all (DNS, refused, TLS, timeout).
     #[error("Cannot reach {provider}: {message}")]
@@ -77,6 +90,8 @@ impl Error {
     pub fn clone_for_entry(&self) -> Error {
         match self {
             Error::Store(e) => Error::Io(std::io::Error::other(e.to_string())),
+            Error::DiskFull(m) => Error::DiskFull(m.clone()),
+            Error::StoreBusy(m) => Error::StoreBusy(m.clone()),
             Error::Io(e) => Error::Io(std::io::Error::new(e.kind(), e.to_string())),
             Error::Offline { provider, message } => Error::Offline {
                 provider: provider.clone(),
@@ -123,6 +138,8 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Store(_) => "store",
+            Error::DiskFull(_) => "disk_full",
+            Error::StoreBusy(_) => "store_busy",
             Error::Io(_) => "io",
             Error::Offline { .. } => "offline",
             Error::Unauthorized { .. } => "unauthorized",
@@ -146,9 +163,48 @@ impl Error {
                 | Error::Provider { .. }
                 | Error::Malformed { .. }
                 | Error::Store(_)
+                | Error::DiskFull(_)
+                | Error::StoreBusy(_)
                 | Error::Io(_)
                 | Error::Keychain(_)
         )
+    }
+}
+
+impl Error {
+    /// Whether this is the local database or disk failing rather than a provider: such a
+    /// fault is reported where the person looks, since it cannot be written to the database.
+    pub fn is_local_fault(&self) -> bool {
+        matches!(
+            self,
+            Error::Store(_) | Error::DiskFull(_) | Error::StoreBusy(_) | Error::Io(_)
+        )
+    }
+}
+
+/// SQLite's full-disk and lock errors get their own variants, so the UI can say what to do.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Error::DiskFull(e.to_string()),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                Error::StoreBusy(e.to_string())
+            }
+            _ => Error::Store(e),
+        }
+    }
+}
+
+/// A write that ran out of space is a full disk, wherever it happened (an export, a log).
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                Error::DiskFull(e.to_string())
+            }
+            _ => Error::Io(e),
+        }
     }
 }
 
@@ -158,5 +214,50 @@ impl Serialize for Error {
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_full_disk_and_a_lock_have_codes_of_their_own() {
+        assert_eq!(
+            Error::from(sqlite(rusqlite::ffi::SQLITE_FULL)).code(),
+            "disk_full"
+        );
+        assert_eq!(
+            Error::from(sqlite(rusqlite::ffi::SQLITE_BUSY)).code(),
+            "store_busy"
+        );
+        assert_eq!(
+            Error::from(sqlite(rusqlite::ffi::SQLITE_LOCKED)).code(),
+            "store_busy"
+        );
+        assert_eq!(
+            Error::from(sqlite(rusqlite::ffi::SQLITE_CORRUPT)).code(),
+            "store"
+        );
+
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert_eq!(Error::from(full).code(), "disk_full");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(Error::from(denied).code(), "io");
+    }
+
+    #[test]
+    fn local_faults_are_transient_and_told_apart_from_a_providers() {
+        let busy = Error::from(sqlite(rusqlite::ffi::SQLITE_BUSY));
+        assert!(busy.is_transient() && busy.is_local_fault());
+        let offline = Error::Offline {
+            provider: "PagerDuty".into(),
+            message: "refused".into(),
+        };
+        assert!(offline.is_transient() && !offline.is_local_fault());
     }
 }

@@ -305,6 +305,20 @@ pub struct PagerStatus {
     /// False while the OS refuses notifications (no notification server, say): pages are
     /// queued and retried, and the person must be told.
     pub notifications_ok: bool,
+    /// Set while the local database cannot be written (a full disk, a lock held by another
+    /// process): the cache is still shown, new data and writes wait, and the person must be
+    /// told, since the fault cannot be recorded in the database itself.
+    pub local_fault: Option<LocalFault>,
+}
+
+/// A fault of this computer rather than a provider's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LocalFault {
+    /// The error's stable code: `disk_full`, `store_busy`, `store` or `io`.
+    pub code: String,
+    pub message: String,
+    pub since: DateTime<Utc>,
 }
 
 /// Something a responder does to an incident.

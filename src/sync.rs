@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -16,8 +16,8 @@ use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Account, Action, Declaration, HealthState, Id, Incident, IncidentDetail, PagerStatus,
-    ProviderKind,
+    Account, Action, Declaration, HealthState, Id, Incident, IncidentDetail, LocalFault,
+    PagerStatus, ProviderKind,
 };
 use crate::paging::{self, Notifier};
 use crate::provider::http::{jitter, RetryPolicy};
@@ -35,7 +35,8 @@ pub enum SyncEvent {
     Health { account_id: Id },
     /// These incidents were just paged.
     Paged { incident_ids: Vec<Id> },
-    /// Notifications stopped or started working again (see [`Engine::pager_status`]).
+    /// Notifications, or the local database, stopped or started working again (see
+    /// [`Engine::pager_status`]).
     Pager,
     /// Cockpit timers came due and were shown.
     Reminded { timer_ids: Vec<Id> },
@@ -130,6 +131,8 @@ pub struct Engine {
     restart_stopped: AtomicBool,
     /// Whether the last attempt to show pages failed.
     notifier_failing: AtomicBool,
+    /// The local database's fault while it lasts (see [`PagerStatus::local_fault`]).
+    local_fault: Mutex<Option<LocalFault>>,
     /// Wakes the outbox sender when something is queued.
     outbox_wake: Arc<Notify>,
 }
@@ -154,6 +157,7 @@ impl Engine {
             wake,
             restart_stopped: AtomicBool::new(false),
             notifier_failing: AtomicBool::new(false),
+            local_fault: Mutex::new(None),
             outbox_wake: Arc::new(Notify::new()),
         }
     }
@@ -208,6 +212,7 @@ impl Engine {
             Ok(accounts) => accounts,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the outbox");
+                self.note_local_error(&e);
                 return;
             }
         };
@@ -232,7 +237,10 @@ impl Engine {
                     let _ = self.events.send(SyncEvent::Changed { account_id });
                 }
                 Ok(_) => {}
-                Err(e) => tracing::error!(account = account_id, error = %e, "outbox drain failed"),
+                Err(e) => {
+                    tracing::error!(account = account_id, error = %e, "outbox drain failed");
+                    self.note_local_error(&e);
+                }
             }
         }
     }
@@ -271,16 +279,23 @@ impl Engine {
                 Ok(accounts) => self.reconcile_loops(&accounts, &mut loops),
                 Err(e) => tracing::error!(error = %e, "cannot read accounts"),
             }
-            self.raise_pages().await;
-            self.raise_reminders().await;
-            self.raise_review_reminders().await;
-            // Rendering every schedule is not a once-a-second job; twice a minute is on time.
-            if tick.is_multiple_of(30) {
-                self.refresh_local_oncalls().await;
-                self.raise_shift_reminders().await;
+            // While the database refuses writes, each of these claims would wait out the lock
+            // and hold the one connection away from the window meanwhile; nothing can be
+            // claimed then anyway, so they are tried every tenth second, not every second.
+            let faulted = self.fault_slot().is_some();
+            if !faulted || tick.is_multiple_of(10) {
+                self.raise_pages().await;
+                self.raise_reminders().await;
+                self.raise_review_reminders().await;
+                // Rendering every schedule is not a once-a-second job; twice a minute is on
+                // time.
+                if tick.is_multiple_of(30) {
+                    self.refresh_local_oncalls().await;
+                    self.raise_shift_reminders().await;
+                }
+                self.raise_policy_pages().await;
             }
             tick = tick.wrapping_add(1);
-            self.raise_policy_pages().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
@@ -336,7 +351,9 @@ impl Engine {
             }
         };
         loop {
-            let delay = match self.pass(&account, &adapter).await {
+            let result = self.pass(&account, &adapter).await;
+            self.note_local(&result);
+            let delay = match result {
                 Ok(_) => {
                     failures = 0;
                     self.interval(account.id)
@@ -351,7 +368,9 @@ impl Engine {
                 }
             };
             let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-            let _ = self.tocsin.store().record_next_attempt(account.id, next);
+            if self.fault_slot().is_none() {
+                let _ = self.tocsin.store().record_next_attempt(account.id, next);
+            }
             self.sleep_or_wake(delay).await;
         }
     }
@@ -393,7 +412,9 @@ impl Engine {
             // The next attempt is recorded by whoever plans it (the account loop); a one-off
             // pass (`sync --once`) plans none.
             Err(e) => {
-                self.record_failure(account, &e, None)?;
+                if !e.is_local_fault() {
+                    self.record_failure(account, &e, None)?;
+                }
                 return Err(e);
             }
         };
@@ -401,7 +422,11 @@ impl Engine {
             Ok(outcome) => outcome,
             Err(e) => {
                 // A full disk, say: the transaction rolled back and the cache is as it was.
-                let _ = self.record_failure(account, &e, None);
+                // Recording that in the same database would fail (or wait out the same lock)
+                // too; the engine's local fault says it instead.
+                if !e.is_local_fault() {
+                    let _ = self.record_failure(account, &e, None);
+                }
                 return Err(e);
             }
         };
@@ -517,10 +542,52 @@ impl Engine {
         store.add_log_entries(account_id, &entries)
     }
 
-    /// Whether pages can be shown right now.
+    /// Whether pages can be shown right now, and whether the local database takes writes.
     pub fn pager_status(&self) -> PagerStatus {
         PagerStatus {
             notifications_ok: !self.notifier_failing.load(Ordering::SeqCst),
+            local_fault: self.fault_slot().clone(),
+        }
+    }
+
+    fn fault_slot(&self) -> std::sync::MutexGuard<'_, Option<LocalFault>> {
+        self.local_fault.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps [`PagerStatus::local_fault`] current from the outcome of a write to the cache:
+    /// a local fault is raised, any success clears it. A provider's failure says nothing
+    /// about the disk, so it leaves the fault as it is.
+    fn note_local<T>(&self, result: &Result<T>) {
+        match result {
+            Ok(_) => self.clear_local_fault(),
+            Err(e) => self.note_local_error(e),
+        }
+    }
+
+    /// Raises the local fault `e` is, once rather than at every retry; other errors pass.
+    fn note_local_error(&self, e: &Error) {
+        if !e.is_local_fault() {
+            return;
+        }
+        {
+            let mut slot = self.fault_slot();
+            if slot.as_ref().is_some_and(|f| f.code == e.code()) {
+                return;
+            }
+            tracing::error!(code = e.code(), error = %e, "the local database failed");
+            *slot = Some(LocalFault {
+                code: e.code().into(),
+                message: e.to_string(),
+                since: Utc::now(),
+            });
+        }
+        let _ = self.events.send(SyncEvent::Pager);
+    }
+
+    fn clear_local_fault(&self) {
+        if self.fault_slot().take().is_some() {
+            tracing::warn!("the local database works again");
+            let _ = self.events.send(SyncEvent::Pager);
         }
     }
 
@@ -553,6 +620,7 @@ impl Engine {
             Ok(pages) => pages,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the page ledger");
+                self.note_local_error(&e);
                 return;
             }
         };
@@ -683,6 +751,7 @@ impl Engine {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the postmortems' review dates");
+                self.note_local_error(&e);
                 return;
             }
         };
@@ -719,6 +788,7 @@ impl Engine {
             Ok(timers) => timers,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the cockpit timers");
+                self.note_local_error(&e);
                 return;
             }
         };
@@ -773,7 +843,10 @@ impl Engine {
         let held = match self.tocsin.store().claim_held_summary(now) {
             Ok(held) if held.is_empty() => return,
             Ok(held) => held,
-            Err(e) => return tracing::error!(error = %e, "cannot read held pages"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read held pages");
+                return self.note_local_error(&e);
+            }
         };
         let ids: Vec<Id> = held.iter().map(|i| i.id).collect();
         let notifier = self.notifier.clone();
@@ -791,7 +864,10 @@ impl Engine {
         let due = match self.tocsin.store().claim_repeats(now) {
             Ok(due) if due.is_empty() => return,
             Ok(due) => due,
-            Err(e) => return tracing::error!(error = %e, "cannot read page repeats"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read page repeats");
+                return self.note_local_error(&e);
+            }
         };
         let notifier = self.notifier.clone();
         // A repeat that cannot be shown is not given back: the next one comes at the next
@@ -809,7 +885,10 @@ impl Engine {
         let alarms = match self.tocsin.store().claim_self_alarms(now) {
             Ok(alarms) if alarms.is_empty() => return,
             Ok(alarms) => alarms,
-            Err(e) => return tracing::error!(error = %e, "cannot read sync alarms"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read sync alarms");
+                return self.note_local_error(&e);
+            }
         };
         let notifier = self.notifier.clone();
         let results = tokio::task::spawn_blocking(move || {

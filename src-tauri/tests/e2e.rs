@@ -130,6 +130,85 @@ fn a_first_launch_welcomes_and_runs_a_drill() {
 
 #[test]
 #[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_database_locked_by_another_program_is_said_while_the_cache_stays_on_screen() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    add_pagerduty_account(data.path(), &fake.url);
+    fake.create_incident("Checkout 500s");
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+    session.wait_for_text("[data-testid=incident-title]", "Checkout 500s");
+
+    // Another program (an sqlite3 shell with a transaction open) takes the write lock: the
+    // next sync pass cannot write, and the window says so over the cache it still shows.
+    let holder = LockHolder::hold(&data.path().join(tocsin::store::DB_FILE));
+    fake.create_incident("Queue backlog");
+    // Each write first waits out the lock for a few seconds, so this takes longer than most.
+    eventually(
+        "the banner to say the database is locked",
+        WAIT_LIMIT * 2,
+        || {
+            let banner = session.find_all("[data-testid=local-fault-banner]");
+            let text = session.text(banner.first()?)?;
+            text.contains("locked").then_some(())
+        },
+    );
+    session.wait_for_text("[data-testid=incident-title]", "Checkout 500s");
+    session.screenshot("database-locked.png");
+
+    drop(holder);
+    session.wait_for_text("[data-testid=incident-title]", "Queue backlog");
+    eventually(
+        "the banner to go once the lock is released",
+        WAIT_LIMIT,
+        || {
+            session
+                .find_all("[data-testid=local-fault-banner]")
+                .is_empty()
+                .then_some(())
+        },
+    );
+}
+
+/// Another process holding the database's write lock until dropped, as an `sqlite3` shell
+/// with a transaction open does.
+struct LockHolder(Child);
+
+impl LockHolder {
+    fn hold(db: &Path) -> LockHolder {
+        let script = "import sqlite3, sys\n\
+                      c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+                      c.execute('BEGIN IMMEDIATE')\n\
+                      print('locked', flush=True)\n\
+                      sys.stdin.read()\n\
+                      c.execute('ROLLBACK')\n";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "locked", "the lock holder did not start");
+        LockHolder(child)
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
 fn open_on_a_page_notification_brings_up_the_incident() {
     let _app = one_app_at_a_time();
     let data = tempfile::tempdir().unwrap();

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tocsin::model::{
-    Action, Declaration, IncidentFilter, OutboxState, ProviderKind, StatusFilter, TokenSource,
-    Urgency,
+    Action, Declaration, IncidentFilter, OutboxState, PagerStatus, ProviderKind, StatusFilter,
+    TokenSource, Urgency,
 };
 use tocsin::paging::{DesktopNotifier, PageAction};
 use tocsin::store::Directory;
@@ -618,6 +618,9 @@ async fn sync(tocsin: Arc<Tocsin>, once: bool, only: Option<String>) -> Result<E
         None => None,
     };
     let started = chrono::Utc::now();
+    // Someone asked for a sync now: what waits in the outbox is tried now too, not at the
+    // end of its back-off (it may have been failing for a reason that just went away).
+    engine_tocsin.store().outbox_retry_now(only_id)?;
     for (account, report) in engine_tocsin.send_outbox(only_id).await? {
         if report.sent + report.refused > 0 || report.waiting.is_some() {
             out!(
@@ -688,6 +691,27 @@ fn incidents(tocsin: &Tocsin, args: IncidentsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One line for each change in whether pages can be shown and the cache can be written.
+fn say_status_change(before: &PagerStatus, now: &PagerStatus) {
+    match (before.notifications_ok, now.notifications_ok) {
+        (true, false) => out!(
+            "NOTIFICATIONS FAILING: pages cannot be shown on this desktop (is a notification \
+             server running?); they are retried"
+        ),
+        (false, true) => out!("notifications work again"),
+        _ => {}
+    }
+    match (&before.local_fault, &now.local_fault) {
+        (_, Some(fault)) if before.local_fault.as_ref() != Some(fault) => out!(
+            "LOCAL DATABASE FAILING: {} [{}]; the cache is kept, syncing resumes by itself",
+            print::clean(&fault.message),
+            fault.code
+        ),
+        (Some(_), None) => out!("the local database works again"),
+        _ => {}
+    }
+}
+
 async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
     let acting = tocsin.clone();
     let on_action = Arc::new(move |action: PageAction| match action {
@@ -714,6 +738,7 @@ async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
         tocsin.accounts()?.len()
     );
 
+    let mut status = engine.pager_status();
     tokio::spawn(engine.clone().run());
     loop {
         tokio::select! {
@@ -726,12 +751,13 @@ async fn watch(tocsin: Arc<Tocsin>) -> Result<ExitCode> {
                             out!("PAGE {}: {}", id, print::clean(&incident.title));
                         }
                     }
-                    // A pager that cannot show pages must say so where the person looks.
-                    Ok(SyncEvent::Pager) if !engine.pager_status().notifications_ok => {
-                        out!("NOTIFICATIONS FAILING: pages cannot be shown on this desktop \
-                              (is a notification server running?); they are retried");
+                    // A pager that cannot show pages, or cannot keep what it syncs, must
+                    // say so where the person looks.
+                    Ok(SyncEvent::Pager) => {
+                        let now = engine.pager_status();
+                        say_status_change(&status, &now);
+                        status = now;
                     }
-                    Ok(SyncEvent::Pager) => out!("notifications work again"),
                     _ => {}
                 }
             }

@@ -374,6 +374,8 @@ fn describe(e: &reqwest::Error) -> String {
         "the request timed out".into()
     } else if e.is_connect() {
         "the connection failed".into()
+    } else if e.is_body() || e.is_decode() {
+        "the connection dropped before the whole answer arrived".into()
     } else {
         e.to_string()
     }

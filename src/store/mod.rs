@@ -106,12 +106,16 @@ impl Store {
 }
 
 fn configure(conn: &Connection) -> Result<()> {
+    // First, so that opening while another process holds the write lock waits for it too.
+    // TODO(store-readers): reads share this one connection, so a write waiting out another
+    // process's lock holds the window's queries back for up to this long; a second,
+    // read-only connection would let them through.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // NORMAL is durable across application crashes in WAL mode; only a power loss can drop
     // the last transactions, never corrupt the file.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
 

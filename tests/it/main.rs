@@ -6,6 +6,7 @@ mod alertmanager;
 mod cockpit;
 mod comms;
 mod crash;
+mod faults;
 mod outbox;
 mod pagerduty;
 mod paging;

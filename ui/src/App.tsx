@@ -4,6 +4,7 @@ import { useCallback, useState } from "react";
 
 import { api, type Id } from "./api";
 import { plain } from "./format";
+import { localFaultText } from "./faults";
 import { useDeepLinks, useOutboxRefusals, useShellEvents } from "./hooks";
 import { writeLabel } from "./respond";
 import { Health } from "./screens/Health";
@@ -98,15 +99,27 @@ export function App() {
   );
 }
 
-/** A banner that stays up while pages cannot be shown: a silent pager must not look healthy. */
+/**
+ * Banners that stay up while pages cannot be shown or the local database cannot be written: a
+ * silent pager, or one quietly losing what it syncs, must not look healthy.
+ */
 function PagerBanner() {
   const status = useQuery({ queryKey: ["pager-status"], queryFn: api.pagerStatus });
-  if (status.data?.notifications_ok !== false) return null;
+  const fault = status.data?.local_fault ?? null;
   return (
-    <div className="pager-banner" role="alert" data-testid="pager-banner">
-      Notifications are not working: pages cannot reach you. Tocsin keeps retrying; check that your
-      desktop's notification service is running.
-    </div>
+    <>
+      {status.data?.notifications_ok === false && (
+        <div className="pager-banner" role="alert" data-testid="pager-banner">
+          Notifications are not working: pages cannot reach you. Tocsin keeps retrying; check that
+          your desktop&apos;s notification service is running.
+        </div>
+      )}
+      {fault !== null && (
+        <div className="pager-banner" role="alert" data-testid="local-fault-banner">
+          {localFaultText(fault)}
+        </div>
+      )}
+    </>
   );
 }
 

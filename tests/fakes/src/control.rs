@@ -150,6 +150,7 @@ async fn fail_next(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply
         "server_error" => FailureKind::ServerError(request.status.unwrap_or(500)),
         "timeout" => FailureKind::Timeout(Duration::from_millis(request.millis.unwrap_or(30_000))),
         "malformed" => FailureKind::Malformed,
+        "cut_short" => FailureKind::CutShort,
         other => {
             return Err(ApiError::invalid(
                 "kind",

@@ -43,9 +43,14 @@ pub(crate) async fn gate(
     let (failure, caller) = {
         let mut state = lock(&shared);
         state.requests.push(record(&req));
-        (state.failures.pop_front(), caller(&state, req.headers()))
+        let failure = match state.failures.pop_front() {
+            Some(kind) => Some(kind),
+            None => state.outage.as_mut().and_then(|o| o.next_failure()),
+        };
+        (failure, caller(&state, req.headers()))
     };
     let mut malformed = false;
+    let mut cut_short = false;
     match failure {
         Some(FailureKind::RateLimited { reset_header }) => {
             return rate_limited(&shared, reset_header);
@@ -56,6 +61,7 @@ pub(crate) async fn gate(
         }
         Some(FailureKind::Timeout(delay)) => tokio::time::sleep(delay).await,
         Some(FailureKind::Malformed) => malformed = true,
+        Some(FailureKind::CutShort) => cut_short = true,
         None => {}
     }
 
@@ -66,6 +72,8 @@ pub(crate) async fn gate(
     let response = finish(&shared, next.run(req).await);
     if malformed {
         truncate(response).await
+    } else if cut_short {
+        cut_short_response(response).await
     } else {
         response
     }
@@ -119,6 +127,26 @@ fn finish(shared: &Shared, response: Response) -> Response {
     };
     let shape = lock(shared).error_shape;
     (error.status, Json(error.body(shape))).into_response()
+}
+
+/// Answers 200 with the real body's length announced, sends half of it, then fails the body so
+/// the server drops the connection mid-transfer.
+async fn cut_short_response(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    parts.status = StatusCode::OK;
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let half = bytes.slice(..bytes.len() / 2);
+    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "cut short",
+        )),
+    ];
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
 }
 
 /// Answers 200 with the first half of the real JSON body, as a proxy cutting a reply short.

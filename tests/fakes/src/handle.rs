@@ -168,6 +168,16 @@ impl FakeHandle {
             .extend(std::iter::repeat_n(kind, n));
     }
 
+    /// Every API request fails for `length` from now, each with the next of `kinds` in turn
+    /// (failures queued with [`FakeHandle::fail_next`] come first).
+    pub fn fail_for(&self, length: std::time::Duration, kinds: Vec<FailureKind>) {
+        lock(&self.shared).outage = Some(crate::model::Outage {
+            until: std::time::Instant::now() + length,
+            kinds,
+            next: 0,
+        });
+    }
+
     /// Notes on an incident, oldest first.
     pub fn notes(&self, incident_id: &str) -> Vec<crate::model::Note> {
         let state = lock(&self.shared);
@@ -175,9 +185,12 @@ impl FakeHandle {
         notes.cloned().collect()
     }
 
-    /// Forgets failures queued with [`FakeHandle::fail_next`] that have not happened yet.
+    /// Forgets failures queued with [`FakeHandle::fail_next`] that have not happened yet, and
+    /// ends an outage.
     pub fn clear_failures(&self) {
-        lock(&self.shared).failures.clear();
+        let mut state = lock(&self.shared);
+        state.failures.clear();
+        state.outage = None;
     }
 
     pub fn request_log(&self) -> Vec<RecordedRequest> {

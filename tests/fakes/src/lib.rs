@@ -6,7 +6,8 @@
 //! memory on a loopback port, with the quirks real servers have beyond the contract: the
 //! 10,000-record paging ceiling, the one-month default window, the six-month range limit,
 //! 429s with and without `ratelimit-reset`, `error.errors` in three shapes, null incident
-//! keys and statuses the contract does not list. Tests shape it through [`FakeHandle`];
+//! keys and statuses the contract does not list; and outages that last (`fail_for`), bodies
+//! cut in half or dropped mid-transfer. Tests shape it through [`FakeHandle`];
 //! other processes use the small control API under `/_fake/` (see the `pd-fake` binary).
 
 mod api;

@@ -25,6 +25,29 @@ pub enum FailureKind {
     Timeout(Duration),
     /// HTTP 200 whose JSON body is cut in half.
     Malformed,
+    /// HTTP 200 announcing the whole body's length, then the connection drops halfway
+    /// through it, as when a proxy or the network dies mid-transfer.
+    CutShort,
+}
+
+/// Every API request fails until `until`, taking the kinds in turn: an outage that lasts.
+#[derive(Debug, Clone)]
+pub struct Outage {
+    pub until: std::time::Instant,
+    pub kinds: Vec<FailureKind>,
+    pub next: usize,
+}
+
+impl Outage {
+    /// The failure for the next request, or `None` once the outage is over.
+    pub fn next_failure(&mut self) -> Option<FailureKind> {
+        if std::time::Instant::now() >= self.until || self.kinds.is_empty() {
+            return None;
+        }
+        let kind = self.kinds[self.next % self.kinds.len()].clone();
+        self.next += 1;
+        Some(kind)
+    }
 }
 
 /// How `error.errors` is shaped; real servers have sent all three.
@@ -202,6 +225,7 @@ pub(crate) struct State {
     pub log: Vec<LogEntry>,
     pub tokens: HashMap<String, TokenKind>,
     pub failures: VecDeque<FailureKind>,
+    pub outage: Option<Outage>,
     pub requests: Vec<RecordedRequest>,
     pub error_shape: ErrorShape,
     pub last_number: u64,
