@@ -155,7 +155,9 @@ fn a_database_locked_by_another_program_is_said_while_the_cache_stays_on_screen(
             text.contains("locked").then_some(())
         },
     );
-    session.wait_for_text("[data-testid=incident-title]", "Checkout 500s");
+    let row = session.wait_for_text("[data-testid=incident-title]", "Checkout 500s");
+    session.click(&row);
+    session.wait_for_text("[data-testid=detail-title]", "Checkout 500s");
     session.screenshot("database-locked.png");
 
     drop(holder);

@@ -91,7 +91,7 @@ impl Store {
 
     /// All accounts, oldest first.
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let conn = self.conn();
+        let conn = self.reader();
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id");
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map([], account_from_row)?;
@@ -209,7 +209,7 @@ impl Store {
 
     /// Health of every account.
     pub fn health(&self) -> Result<Vec<AccountHealth>> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT a.id, a.name, a.kind, s.state, s.last_success_at, s.last_attempt_at,
                     s.last_error, s.last_error_code, s.next_attempt_at, s.consecutive_failures

@@ -1,6 +1,9 @@
 //! The local SQLite cache: one file, WAL mode, foreign keys on, migrations applied on open.
 //!
-//! All access goes through [`Store`], which serialises use of one connection behind a mutex.
+//! All access goes through [`Store`], which serialises writes on one connection behind a
+//! mutex. The window's frequent reads (the incident list and detail, health, who is on call)
+//! go through a second, read-only connection, so they are answered from the last committed
+//! state while a long sync is being applied or a write waits out another process's lock.
 //! Every multi-row write runs in a transaction, so a crash (even `kill -9`) leaves either the
 //! old state or the new one.
 
@@ -24,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 
@@ -41,6 +44,8 @@ pub const DB_FILE: &str = "tocsin.sqlite3";
 /// Handle to the cache. Cheap to share behind an `Arc`.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Read-only; see the module documentation.
+    reader: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -60,9 +65,13 @@ impl Store {
 
         let mut store = Store {
             conn: Mutex::new(conn),
+            // Replaced once the schema is up to date: a reader opened before a migration
+            // would keep its old view of the schema.
+            reader: Mutex::new(Connection::open_in_memory()?),
             path,
         };
         store.migrate()?;
+        store.reader = Mutex::new(open_reader(&store.path)?);
         tracing::debug!(path = %store.path.display(), "store opened");
         Ok(store)
     }
@@ -76,6 +85,11 @@ impl Store {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back on drop), so a poisoned lock is safe to keep using.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The read-only connection, for queries that must not wait behind a write.
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -107,9 +121,7 @@ impl Store {
 
 fn configure(conn: &Connection) -> Result<()> {
     // First, so that opening while another process holds the write lock waits for it too.
-    // TODO(store-readers): reads share this one connection, so a write waiting out another
-    // process's lock holds the window's queries back for up to this long; a second,
-    // read-only connection would let them through.
+    // While a write waits here, the window's reads go on through the read-only connection.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -117,6 +129,13 @@ fn configure(conn: &Connection) -> Result<()> {
     // the last transactions, never corrupt the file.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(())
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let reader = Connection::open_with_flags(path, flags)?;
+    reader.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(reader)
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with milliseconds, so text order is time order.

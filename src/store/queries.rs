@@ -43,7 +43,7 @@ impl Store {
              LIMIT {limit}"
         );
 
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), incident_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -51,7 +51,7 @@ impl Store {
 
     /// One incident by local id.
     pub fn incident_row(&self, id: Id) -> Result<Incident> {
-        let conn = self.conn();
+        let conn = self.reader();
         let sql = format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN accounts a ON a.id = i.account_id
              WHERE i.id = ?1"
@@ -108,7 +108,7 @@ impl Store {
     /// An incident with its timeline in time order.
     pub fn incident_detail(&self, id: Id) -> Result<IncidentDetail> {
         let incident = self.incident_row(id)?;
-        let conn = self.conn();
+        let conn = self.reader();
         // An action that reached the provider comes back in its own log; from then on the
         // provider's entry stands for it and Tocsin's copy is hidden. Not a note: the log
         // entry for a note need not carry its text, and the person's words must stay.
@@ -178,7 +178,7 @@ impl Store {
 
     /// Services of every account, by name.
     pub fn services(&self) -> Result<Vec<Service>> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT account_id, provider_id, name FROM services ORDER BY name COLLATE NOCASE",
         )?;
@@ -221,7 +221,7 @@ impl Store {
 
     /// Open incidents nobody has acknowledged (triggered, or a status Tocsin does not know).
     pub fn count_unacknowledged(&self) -> Result<usize> {
-        let count: i64 = self.conn().query_row(
+        let count: i64 = self.reader().query_row(
             "SELECT count(*) FROM incidents WHERE status NOT IN ('acknowledged', 'resolved')",
             [],
             |r| r.get(0),
@@ -232,7 +232,7 @@ impl Store {
     /// Who is on call right now, per escalation policy and level.
     pub fn oncall_now(&self) -> Result<Vec<OnCall>> {
         let now = ts(Utc::now());
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT o.account_id, a.name, o.escalation_policy_id,
                     COALESCE(p.name, o.escalation_policy_id), o.level, o.user_id, o.user_name,
