@@ -15,14 +15,14 @@ pub enum Error {
 
     /// The disk holding the data directory is full: the write was rolled back, what is cached
     /// stays readable, and writing works again once space is freed.
-    #[error("The disk is full: {0}; free some space, Tocsin keeps what it has and retries")]
+    #[error("The disk is full ({0}): nothing was written; free some space and try again")]
     DiskFull(String),
 
     /// Another process holds the local database locked past the wait (a backup tool, an
     /// `sqlite3` shell); nothing was written, and the write is retried once the lock is gone.
     #[error(
-        "The local database is locked by another process ({0}); close whatever holds it, \
-         Tocsin retries"
+        "The local database is locked by another process ({0}): nothing was written; close \
+         whatever holds it and try again"
     )]
     StoreBusy(String),
 
@@ -186,6 +186,14 @@ impl Error {
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode;
+        // Opening a database in WAL mode creates its shared-memory file; on a full disk that
+        // fails as an I/O error on growing it, which is a full disk all the same.
+        let shm_full = e
+            .sqlite_error()
+            .is_some_and(|f| f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE);
+        if shm_full {
+            return Error::DiskFull(e.to_string());
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => Error::DiskFull(e.to_string()),
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {

@@ -8,6 +8,7 @@ pub mod comms;
 pub mod deep_link;
 pub mod error;
 pub mod escalation;
+pub mod files;
 pub mod ics;
 pub mod logs;
 pub mod model;

@@ -362,6 +362,9 @@ impl Engine {
                     tracing::warn!(account = %account.name, error = %e, "sync stopped");
                     return;
                 }
+                // A full disk or a lock says nothing about the provider, and the person wants
+                // sync back soon after it ends: a steady interval, not the provider back-off.
+                Err(e) if e.is_local_fault() => self.config.hot_interval,
                 Err(_) => {
                     failures += 1;
                     self.config.failure_delay(failures)

@@ -93,6 +93,9 @@ pub fn run() {
     let builder = match app_builder(plugins, options) {
         Ok(builder) => builder,
         Err(err) => {
+            // TODO(startup-fault): a full disk or a locked database at launch ends here, with
+            // the reason on stderr only; a desktop user sees nothing. Show it (a notification,
+            // or a window that waits and retries as `tocsin watch` does).
             tracing::error!(code = err.code(), %err, "cannot open the local cache");
             eprintln!("Tocsin cannot start: {err}");
             std::process::exit(1);

@@ -185,7 +185,7 @@ impl LockHolder {
                       c.execute('BEGIN IMMEDIATE')\n\
                       print('locked', flush=True)\n\
                       sys.stdin.read()\n\
-                      c.execute('ROLLBACK')\n";
+                      c.close()\n";
         let mut child = Command::new("python3")
             .args(["-c", script])
             .arg(db)

@@ -280,6 +280,29 @@ impl From<UrgencyArg> for Urgency {
     }
 }
 
+/// How long a pager waits before trying again to open a database it could not.
+const OPEN_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the cache. A pager (`watch`, `sync`) started while the disk is full or another
+/// process holds the database waits and tries again, saying so, rather than exit and leave
+/// the person without pages; a one-shot command fails at once with the reason.
+async fn open(data_dir: &std::path::Path, patient: bool) -> Result<Tocsin> {
+    loop {
+        match Tocsin::open(data_dir) {
+            Err(e) if patient && matches!(e.code(), "disk_full" | "store_busy") => {
+                eprintln!(
+                    "tocsin: {} [{}]; trying again every {} s",
+                    clean(&e.to_string()),
+                    e.code(),
+                    OPEN_RETRY.as_secs()
+                );
+                tokio::time::sleep(OPEN_RETRY).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 pub async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.unwrap_or_else(Tocsin::default_data_dir);
@@ -293,7 +316,7 @@ pub async fn run() -> Result<ExitCode> {
     );
     let stderr_level = if long_running { "warn" } else { "error" };
     let _log_guard = tocsin::logs::init(stderr_level, long_running.then_some(data_dir.as_path()));
-    let tocsin = Arc::new(Tocsin::open(&data_dir)?);
+    let tocsin = Arc::new(open(&data_dir, long_running).await?);
 
     match cli.command {
         Command::Account(cmd) => account(&tocsin, cmd),

@@ -210,7 +210,7 @@ fn postmortem(tocsin: &Tocsin, cmd: Pm) -> Result<ExitCode> {
             let text = tocsin.export_postmortem(id, Format::parse(&format)?)?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text)?;
+                    tocsin::files::write_atomically(&path, &text)?;
                     out!("written to {}", path.display());
                 }
                 None => {

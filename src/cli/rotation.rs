@@ -60,7 +60,7 @@ pub fn run(tocsin: &Tocsin, cmd: RotationCommand) -> Result<ExitCode> {
         }
         RotationCommand::Export { file: Some(path) } => {
             let text = tocsin.export_local_oncall()?;
-            write_atomically(&path, &text)?;
+            tocsin::files::write_atomically(&path, &text)?;
             out!("Wrote {}", path.display());
         }
         RotationCommand::RemoveSchedule { id } => {
@@ -135,43 +135,4 @@ fn read_bounded(path: &PathBuf) -> Result<String> {
         .read_to_end(&mut bytes)?;
     String::from_utf8(bytes)
         .map_err(|_| Error::Invalid(format!("{} is not UTF-8 text", path.display())))
-}
-
-/// Writes a regular file beside the target, synced, and renames it over, so a full disk
-/// leaves the old file whole. Anything else at the path (a device, a pipe, a link to one) is
-/// written to directly; a leftover `.partial` is never followed or reused.
-fn write_atomically(path: &PathBuf, text: &str) -> Result<()> {
-    use std::io::Write as _;
-    let regular_or_absent = match std::fs::symlink_metadata(path) {
-        Ok(meta) => meta.file_type().is_file(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
-        Err(e) => return Err(e.into()),
-    };
-    if !regular_or_absent {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)?
-            .write_all(text.as_bytes())?;
-        return Ok(());
-    }
-
-    let mut partial = path.clone().into_os_string();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&partial)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()));
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::AlreadyExists {
-            let _ = std::fs::remove_file(&partial);
-        }
-        return Err(Error::Invalid(format!(
-            "cannot write {}: {e}",
-            partial.display()
-        )));
-    }
-    std::fs::rename(&partial, path)?;
-    Ok(())
 }

@@ -347,9 +347,7 @@ fn shifts(
     if let Some(path) = ics {
         let text = tocsin.my_shifts_ics(since, until)?;
         // Written whole or not at all: a calendar app may be watching the file.
-        let partial = path.with_extension("ics.partial");
-        std::fs::write(&partial, text)?;
-        std::fs::rename(&partial, &path)?;
+        tocsin::files::write_atomically(&path, &text)?;
         println!("wrote {}", path.display());
         return Ok(ExitCode::SUCCESS);
     }

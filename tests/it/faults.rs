@@ -350,16 +350,22 @@ struct LockHolder(std::process::Child);
 
 impl LockHolder {
     fn hold(db: &Path) -> LockHolder {
+        LockHolder::hold_with(db, "BEGIN IMMEDIATE")
+    }
+
+    /// Holds the lock `statements` take; `;` separates them.
+    fn hold_with(db: &Path, statements: &str) -> LockHolder {
         require("python3");
         let script = "import sqlite3, sys\n\
                       c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-                      c.execute('BEGIN IMMEDIATE')\n\
+                      [c.execute(s) for s in sys.argv[2].split(';')]\n\
                       print('locked', flush=True)\n\
                       sys.stdin.read()\n\
-                      c.execute('ROLLBACK')\n";
+                      c.close()\n";
         let mut child = Command::new("python3")
             .args(["-c", script])
             .arg(db)
+            .arg(statements)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -517,5 +523,36 @@ async fn without_the_keychain_the_cache_is_shown_writes_wait_and_nothing_is_lost
         at_provider.status, "acknowledged",
         "the queued ack was lost"
     );
+    assert_eq!(integrity(&cli.db_path()), "ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pager_started_while_the_database_is_held_waits_for_it() {
+    let cli = Cli::new();
+    cli.ok(&["incidents"]);
+    // This lock mode keeps even readers out, so the database cannot be opened at all.
+    let holder = LockHolder::hold_with(
+        &cli.db_path(),
+        "PRAGMA locking_mode=EXCLUSIVE;BEGIN EXCLUSIVE;CREATE TABLE held(x);COMMIT",
+    );
+    let mut watch = cli
+        .command()
+        .arg("watch")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(watch.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("[store_busy]; trying again"), "{line}");
+
+    drop(holder);
+    let mut stdout = BufReader::new(watch.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(line.starts_with("Watching"), "{line}");
     assert_eq!(integrity(&cli.db_path()), "ok");
 }
