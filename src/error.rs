@@ -26,6 +26,16 @@ pub enum Error {
     )]
     StoreBusy(String),
 
+    /// The database file is not a database or is corrupt. Providers' data can be synced
+    /// again, but the local workspace's own incidents and postmortems live in that file, so
+    /// it is never replaced without the person's say.
+    #[error(
+        "The local database is damaged ({0}); move the file aside (or restore a backup) and \
+         start Tocsin again: accounts must be added again and are synced anew, while the \
+         local workspace's own records stay in the moved file"
+    )]
+    Damaged(String),
+
     /// The data directory or another local file could not be used.
     #[error("File error: {0}")]
     Io(std::io::Error),
@@ -92,6 +102,7 @@ impl Error {
             Error::Store(e) => Error::Io(std::io::Error::other(e.to_string())),
             Error::DiskFull(m) => Error::DiskFull(m.clone()),
             Error::StoreBusy(m) => Error::StoreBusy(m.clone()),
+            Error::Damaged(m) => Error::Damaged(m.clone()),
             Error::Io(e) => Error::Io(std::io::Error::new(e.kind(), e.to_string())),
             Error::Offline { provider, message } => Error::Offline {
                 provider: provider.clone(),
@@ -140,6 +151,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::DiskFull(_) => "disk_full",
             Error::StoreBusy(_) => "store_busy",
+            Error::Damaged(_) => "store_damaged",
             Error::Io(_) => "io",
             Error::Offline { .. } => "offline",
             Error::Unauthorized { .. } => "unauthorized",

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
@@ -60,7 +60,21 @@ impl Store {
         };
         std::fs::create_dir_all(data_dir).map_err(|e| unusable(&e))?;
         let path = data_dir.join(DB_FILE);
-        let conn = Connection::open(&path).map_err(|e| unusable(&e))?;
+        Store::open_file(path).map_err(|e| match e {
+            Error::Store(e) => match e.sqlite_error_code() {
+                // A read-only or unreadable directory shows only at the first access.
+                Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly) => unusable(&e),
+                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+                    Error::Damaged(format!("{}: {e}", data_dir.join(DB_FILE).display()))
+                }
+                _ => Error::Store(e),
+            },
+            other => other,
+        })
+    }
+
+    fn open_file(path: PathBuf) -> Result<Store> {
+        let conn = Connection::open(&path)?;
         configure(&conn)?;
 
         let mut store = Store {
@@ -181,6 +195,28 @@ mod tests {
                 .any(|l| l.trim_start().starts_with("//") || l.contains("r#\""));
             assert!(!glued, "migration {} holds Rust source", n + 1);
         }
+    }
+
+    #[test]
+    fn a_damaged_file_is_named_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let garbage = vec![0x5a_u8; 8192];
+        std::fs::write(&path, &garbage).unwrap();
+
+        let err = Store::open(dir.path())
+            .err()
+            .expect("a damaged file is refused");
+        assert_eq!(err.code(), "store_damaged");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            garbage,
+            "the file was changed"
+        );
     }
 
     #[test]
