@@ -5,7 +5,9 @@
 //! Run it with `scripts/bench-desktop.sh`, which builds the release app and `pd-fake` and gives
 //! it a display; it prints its figures and asserts nothing. Without a display, tauri-driver or
 //! the binaries it says so and skips, so `cargo bench` alone stays usable. `TOCSIN_BENCH_RUNS`
-//! (5) and `TOCSIN_BENCH_IDLE_SECS` (120) change the repetitions and the CPU window.
+//! (5) and `TOCSIN_BENCH_IDLE_SECS` (120) change the repetitions and the CPU window;
+//! `TOCSIN_BENCH_LOG=FILE` keeps the drivers' and the app's output. The method and the figures:
+//! docs/benchmarks.md.
 //!
 //! It drives the built binary from outside, through WebDriver and /proc, so it needs none of
 //! the shell's crates and lives beside the core's benches.
