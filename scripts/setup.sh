@@ -14,12 +14,13 @@ packages=(
   libayatana-appindicator3-1
 )
 # Test: a private D-Bus, a notification server mock, a real secret service, a real
-# Alertmanager, Xvfb, the WebKit WebDriver, and ImageMagick for screenshots.
+# Alertmanager, Xvfb, the WebKit WebDriver, ImageMagick for screenshots, and xwininfo for the
+# desktop bench (scripts/bench-desktop.sh).
 if [ "$mode" = test ]; then
   packages+=(
     dbus dbus-daemon python3-dbusmock gnome-keyring
     prometheus-alertmanager
-    xvfb xauth webkit2gtk-driver imagemagick
+    xvfb xauth webkit2gtk-driver imagemagick x11-utils
   )
 fi
 
