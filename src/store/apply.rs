@@ -375,9 +375,16 @@ fn insert_log_entries(tx: &Transaction<'_>, account: Id, items: &[LogRecord]) ->
     Ok(count)
 }
 
+/// Logs refused records: the first few in full, then how many more, so a provider that sends
+/// thousands of them every pass does not flood the log.
 pub(super) fn log_refused(refused: &[Error]) {
-    for e in refused {
+    const SHOWN: usize = 3;
+    for e in refused.iter().take(SHOWN) {
         tracing::warn!(code = e.code(), error = %e, "provider record refused");
+    }
+    if refused.len() > SHOWN {
+        let more = refused.len() - SHOWN;
+        tracing::warn!(more, "more provider records refused");
     }
 }
 
