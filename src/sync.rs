@@ -437,6 +437,7 @@ impl Engine {
             incidents = outcome.incidents,
             log_entries = outcome.log_entries,
             vanished = outcome.vanished,
+            refused = outcome.refused,
             ms = started.elapsed().as_millis() as u64,
             "sync pass applied"
         );

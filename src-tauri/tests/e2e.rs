@@ -89,6 +89,126 @@ fn a_synced_incident_shows_its_title_as_text_and_its_timeline() {
     session.screenshot("health.png");
 }
 
+/// What a hostile provider puts in every text field: markup that would run script if parsed,
+/// a direction override that would make `exe.png` read `gnp.exe`, and terminal escapes.
+const PAYLOAD: &str = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>\
+                       \u{202e}gnp.exe \u{1b}[31mred\u{1b}[0m";
+
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn hostile_provider_text_shows_as_bounded_inert_text() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let fake = PdFake::start();
+    add_pagerduty_account(data.path(), &fake.url);
+
+    // The payload in the service, the assignee (and so the log entries that name them, and
+    // their agent), and a title a megabyte long.
+    let person = json!({"id": "PHOSTILE", "name": PAYLOAD, "email": "mallory@example.com"});
+    fake.control("/_fake/users", person);
+    fake.control(
+        "/_fake/services",
+        json!({"id": "PSHOSTILE", "name": PAYLOAD}),
+    );
+    let title = format!("{PAYLOAD}{}", "M".repeat(1 << 20));
+    let incident = json!({"title": title, "urgency": "high", "status": "acknowledged",
+                          "assignee_ids": ["PHOSTILE"], "service_id": "PSHOSTILE"});
+    fake.control("/_fake/incidents", incident);
+
+    let bus = PrivateBus::start();
+    let driver = Driver::start(data.path(), &bus);
+    let session = driver.new_session(&binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"));
+
+    // What the window must show: the payload as text, controls replaced, cut with `…`.
+    let shown = PAYLOAD.replace(['\u{202e}', '\u{1b}'], "\u{fffd}");
+    let limit = tocsin::provider::ingest::MAX_LINE_CHARS;
+    let cut: String = format!("{shown}{}", "M".repeat(limit))
+        .chars()
+        .take(limit - 1)
+        .collect();
+    let expected_title = format!("{cut}…");
+
+    session.wait_for_text("[data-testid=incident-title]", &expected_title);
+    assert_inert(&session);
+    session.screenshot("hostile-list.png");
+    // Its age, a plain part of the same button: WebKitWebDriver calls the row itself not
+    // interactable once its title is a thousand characters of one clipped line.
+    session.click(&session.wait_for("[data-testid=incident-row] .row-age"));
+    session.wait_for_text("[data-testid=detail-title]", &expected_title);
+    session.wait_for_text("[data-testid=detail-assignees]", &shown);
+    session.wait_for_text(".timeline-summary", &format!("Acknowledged by {shown}"));
+    session.wait_for_text(".timeline-agent", &shown);
+    let service = session
+        .execute("return [...document.querySelectorAll('.facts dd')].map(d => d.textContent);");
+    assert!(
+        service
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == &json!(shown)),
+        "{service}"
+    );
+
+    // A note typed in the window is the person's text, shown the same way.
+    let note = "<img src=x onerror=\"window.__pwned=3\"> checked the logs";
+    session.type_into(&session.wait_for("[data-testid=note-input]"), note);
+    session.screenshot("hostile-note.png");
+    click_in_view(&session, "[data-testid=note-input] + button");
+    session.wait_for_text(".timeline-summary", note);
+    assert_inert(&session);
+
+    // The title is bounded in the DOM, and the page as a whole is nowhere near a megabyte.
+    let lengths = session.execute(
+        "return [document.querySelector('[data-testid=detail-title]').textContent.length,
+                 document.body.textContent.length];",
+    );
+    assert_eq!(lengths[0], json!(limit), "{lengths}");
+    assert!(lengths[1].as_u64().unwrap() < 100_000, "{lengths}");
+    // Nor does it widen the layout: provider text and the selects listing it stay in their pane.
+    let layout = session.execute(
+        "const within = (css, pane) => {
+           const edge = document.querySelector(pane).getBoundingClientRect().right + 1;
+           return [...document.querySelectorAll(css)].every(e =>
+             e.getBoundingClientRect().right <= edge);
+         };
+         return [within('.incident-detail h2, .facts dd, .timeline-summary, .timeline-agent, \
+                         .incident-detail select', '.detail-pane'),
+                 within('.row-title, .row-where, .filter-bar select', '.list-pane')];",
+    );
+    assert_eq!(
+        layout,
+        json!([true, true]),
+        "a long field widened the layout"
+    );
+    session.screenshot("hostile-detail.png");
+
+    // Still responsive: a later click works.
+    session.click(&session.wait_for("[data-testid=nav-health]"));
+    session.wait_for_text("[data-testid=health-state]", "ok");
+}
+
+/// Nothing from the payload became an element or ran, and no direction control or escape
+/// reached the page's text.
+fn assert_inert(session: &Session) {
+    let found = session.execute(
+        "return {
+           pwned: typeof window.__pwned,
+           images: document.querySelectorAll('img[src=x], [onerror]').length,
+           scripts: [...document.scripts].filter(s => s.textContent.includes('__pwned')).length,
+           override: document.body.textContent.includes('\\u202e'),
+           escape: document.body.textContent.includes('\\u001b'),
+           isolated: getComputedStyle(document.querySelector('.row-title')).unicodeBidi,
+         };",
+    );
+    assert_eq!(
+        found,
+        json!({"pwned": "undefined", "images": 0, "scripts": 0, "override": false,
+               "escape": false, "isolated": "isolate"}),
+        "the payload took effect"
+    );
+    assert!(session.alert_text().is_none(), "a script opened an alert");
+}
+
 #[test]
 #[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
 fn a_first_launch_welcomes_and_runs_a_drill() {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use reqwest::Method;
 
 use super::http::{HttpClient, RetryPolicy};
-use super::{Batch, Delivery, IncidentRecord, LogRecord};
+use super::{ingest, Batch, Delivery, IncidentRecord, LogRecord};
 use crate::error::{Error, Result};
 use crate::model::{Action, IncidentStatus, Urgency, Write};
 use crate::store::outbox::Claimed;
@@ -287,16 +287,41 @@ fn matchers(labels: &Value) -> Result<Value> {
     names.sort();
     let list: Vec<Value> = names
         .into_iter()
-        .map(|name| {
-            json!({
-                "name": name,
-                "value": map[name].as_str().unwrap_or_default(),
-                "isRegex": false,
-                "isEqual": true,
-            })
-        })
+        .map(|name| matcher(name, map[name].as_str().unwrap_or_default()))
         .collect();
     Ok(Value::Array(list))
+}
+
+/// A matcher for one cached label. The cache holds labels as ingest cleaned them (see
+/// `provider::ingest`), so a value that may have changed there is matched by a pattern that
+/// also accepts what it was: a replacement character for any one char, a line break for any
+/// line break, a trailing `…` for whatever was cut. Any other value is matched exactly.
+fn matcher(name: &str, value: &str) -> Value {
+    let altered = value.contains(['\u{fffd}', '\n']) || value.ends_with(ingest::ELLIPSIS);
+    if !altered {
+        return json!({"name": name, "value": value, "isRegex": false, "isEqual": true});
+    }
+    let (body, cut) = match value.strip_suffix(ingest::ELLIPSIS) {
+        Some(body) => (body, true),
+        None => (value, false),
+    };
+    let mut pattern = String::with_capacity(body.len() * 2);
+    for c in body.chars() {
+        match c {
+            '\u{fffd}' => pattern.push_str("(?s:.)"),
+            '\n' => pattern.push_str("(?:\r\n|\r|\n)"),
+            // What Go's `regexp.QuoteMeta` escapes: Alertmanager matches with Go's RE2.
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' => {
+                pattern.push('\\');
+                pattern.push(c);
+            }
+            c => pattern.push(c),
+        }
+    }
+    if cut {
+        pattern.push_str("(?s:.*)");
+    }
+    json!({"name": name, "value": pattern, "isRegex": true, "isEqual": true})
 }
 
 fn done(result: Option<String>) -> Delivery {
@@ -393,6 +418,21 @@ mod tests {
         assert_eq!(urgency(Some("Warning")), Urgency::Low);
         assert_eq!(urgency(None), Urgency::High);
         assert_eq!(urgency(Some("something-new")), Urgency::High);
+    }
+
+    #[test]
+    fn a_label_that_ingest_may_have_changed_is_matched_by_a_pattern() {
+        let exact = matcher("instance", "db-1.example:9100");
+        assert_eq!(exact["isRegex"], false);
+        assert_eq!(exact["value"], "db-1.example:9100");
+
+        let hostile = ingest::text("\u{1b}[31m(a|b)\u{202e}\r\nx", 100);
+        let m = matcher("note", &hostile);
+        assert_eq!(m["isRegex"], true);
+        assert_eq!(m["value"], "(?s:.)\\[31m\\(a\\|b\\)(?s:.)(?:\r\n|\r|\n)x");
+
+        let cut = ingest::text(&"v".repeat(10), 4);
+        assert_eq!(matcher("v", &cut)["value"], "vvv(?s:.*)");
     }
 
     #[test]

@@ -330,8 +330,14 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Turns a provider's error body into one readable line. PagerDuty's `error.errors` comes as an
-/// array, a string or an object depending on the endpoint; all three are handled.
+/// array, a string or an object depending on the endpoint; all three are handled. The line is
+/// provider text that ends up in the account's health and the outbox, so it is cleaned and
+/// bounded like any other (see [`super::ingest`]).
 pub fn error_message(body: &str) -> Option<String> {
+    raw_error_message(body).map(|m| super::ingest::line(&m, super::ingest::MAX_LINE_CHARS))
+}
+
+fn raw_error_message(body: &str) -> Option<String> {
     let value: Value = serde_json::from_str(body).ok()?;
     let error = value.get("error").unwrap_or(&value);
     let main = match error {
@@ -453,6 +459,23 @@ mod tests {
         assert_eq!(error_message(obj).unwrap(), "Invalid Input: is bad");
         assert_eq!(error_message(plain).unwrap(), "Not found");
         assert_eq!(error_message("<html>"), None);
+    }
+
+    #[test]
+    fn an_error_message_is_one_clean_bounded_line() {
+        let hostile = format!(
+            r#"{{"error":{{"message":"bad\u001b[2J\u202e","errors":["{}"]}}}}"#,
+            "x".repeat(5_000)
+        );
+        let message = error_message(&hostile).unwrap();
+        assert!(
+            message.starts_with("bad\u{fffd}[2J\u{fffd}: xxx"),
+            "{message}"
+        );
+        assert_eq!(
+            message.chars().count(),
+            super::super::ingest::MAX_LINE_CHARS
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod alertmanager;
 pub mod http;
+pub mod ingest;
 pub mod local;
 pub mod pagerduty;
 pub mod pagerduty_schedule;

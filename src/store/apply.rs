@@ -6,9 +6,9 @@ use chrono::Utc;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{ts, Store};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Id, Incident};
-use crate::provider::{Batch, IncidentRecord, LogRecord, OnCallRecord, PolicyRecord};
+use crate::provider::{ingest, Batch, IncidentRecord, LogRecord, OnCallRecord, PolicyRecord};
 
 /// What a batch changed, for logs and events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,12 +17,20 @@ pub struct ApplyOutcome {
     pub log_entries: usize,
     /// Incidents resolved because they vanished from a complete open set.
     pub vanished: usize,
+    /// Records left out because an id was absurd (see [`ingest`]).
+    pub refused: usize,
 }
 
 impl Store {
     /// Applies everything a sync pass learned, advances the cursor and marks the account
-    /// healthy — all or nothing.
+    /// healthy — all or nothing. Every text field goes through [`ingest`] first; a record
+    /// it refuses is left out, logged, and named in the account's health.
     pub fn apply(&self, account_id: Id, batch: &Batch) -> Result<ApplyOutcome> {
+        let provider = ingest::provider_name(self.account(account_id)?.kind);
+        let ingest::Ingested { batch, refused } = ingest::batch(batch.clone(), provider);
+        log_refused(&refused);
+        let batch = &batch;
+
         let mut conn = self.conn();
         let tx = conn.transaction()?;
 
@@ -43,13 +51,14 @@ impl Store {
         close_gone(&tx, account_id, &batch.gone)?;
         // The provider may not have the person's latest actions yet; keep showing them.
         super::outbox::overlay_unfinished(&tx, account_id)?;
-        record_success(&tx, account_id, batch)?;
+        record_success(&tx, account_id, batch, refused.first())?;
 
         tx.commit()?;
         Ok(ApplyOutcome {
             incidents,
             log_entries,
             vanished,
+            refused: refused.len(),
         })
     }
 
@@ -76,9 +85,13 @@ impl Store {
 
     /// Adds timeline entries fetched outside a sync pass; entries already cached are skipped.
     pub fn add_log_entries(&self, account_id: Id, entries: &[LogRecord]) -> Result<usize> {
+        let provider = ingest::provider_name(self.account(account_id)?.kind);
+        let (entries, refused) = ingest::log_entries(entries, provider);
+        log_refused(&refused);
+
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let added = insert_log_entries(&tx, account_id, entries)?;
+        let added = insert_log_entries(&tx, account_id, &entries)?;
         tx.commit()?;
         Ok(added)
     }
@@ -362,22 +375,44 @@ fn insert_log_entries(tx: &Transaction<'_>, account: Id, items: &[LogRecord]) ->
     Ok(count)
 }
 
-fn record_success(tx: &Transaction<'_>, account: Id, batch: &Batch) -> Result<()> {
+/// Logs refused records: the first few in full, then how many more, so a provider that sends
+/// thousands of them every pass does not flood the log.
+pub(super) fn log_refused(refused: &[Error]) {
+    const SHOWN: usize = 3;
+    for e in refused.iter().take(SHOWN) {
+        tracing::warn!(code = e.code(), error = %e, "provider record refused");
+    }
+    if refused.len() > SHOWN {
+        let more = refused.len() - SHOWN;
+        tracing::warn!(more, "more provider records refused");
+    }
+}
+
+/// Marks the pass a success. A refused record stays visible as the last error (the state
+/// is still `ok`: everything else was stored) until a pass refuses nothing.
+fn record_success(
+    tx: &Transaction<'_>,
+    account: Id,
+    batch: &Batch,
+    refused: Option<&Error>,
+) -> Result<()> {
     let now = ts(Utc::now());
     tx.execute(
         "UPDATE sync_state SET state = 'ok', cursor = COALESCE(?2, cursor),
                 history_synced_at = CASE WHEN ?3 THEN COALESCE(history_synced_at, ?4)
                                          ELSE history_synced_at END,
                 directory_synced_at = CASE WHEN ?5 THEN ?4 ELSE directory_synced_at END,
-                last_success_at = ?4, last_attempt_at = ?4, last_error = NULL,
-                last_error_code = NULL, consecutive_failures = 0
+                last_success_at = ?4, last_attempt_at = ?4, last_error = ?6,
+                last_error_code = ?7, consecutive_failures = 0
          WHERE account_id = ?1",
         params![
             account,
             batch.cursor,
             batch.history_complete,
             now,
-            batch.directory_read
+            batch.directory_read,
+            refused.map(Error::to_string),
+            refused.map(Error::code),
         ],
     )?;
     Ok(())

@@ -14,13 +14,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::actions::{self, apply_in};
-use super::apply::upsert_incidents;
+use super::apply::{log_refused, upsert_incidents};
 use super::{parse_ts, ts, Store};
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Declaration, Id, Incident, OutboxEntry, OutboxState, ProviderKind, Write,
 };
-use crate::provider::IncidentRecord;
+use crate::provider::{ingest, IncidentRecord};
 
 /// How long a claim protects an entry from other senders; longer than any one send can take.
 pub const CLAIM_LEASE: Duration = Duration::from_secs(120);
@@ -230,6 +230,16 @@ impl Store {
     /// Records how a send ended, correcting the cache from the provider's view when it gave
     /// one, in one transaction.
     pub fn finish(&self, entry: &Claimed, finish: Finish<'_>) -> Result<()> {
+        // The provider's view is provider text like a sync's: cleaned, or left out when its
+        // ids are absurd (the next pass reads the incident anyway).
+        let provider = ingest::provider_name(self.account(entry.account_id)?.kind);
+        let cleaned = match &finish {
+            Finish::Done { incident, .. } | Finish::Refused { incident, .. } => {
+                incident.and_then(|r| ingest::incident(r, provider).map_err(log_refused_one).ok())
+            }
+            Finish::Retry { .. } => None,
+        };
+
         let now = ts(Utc::now());
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -283,11 +293,7 @@ impl Store {
             }
         }
 
-        let incident = match &finish {
-            Finish::Done { incident, .. } | Finish::Refused { incident, .. } => *incident,
-            Finish::Retry { .. } => None,
-        };
-        if let Some(record) = incident {
+        if let Some(record) = &cleaned {
             adopt_provider_id(&tx, entry, record)?;
             upsert_incidents(&tx, entry.account_id, std::slice::from_ref(record))?;
             // The sync keeps an acknowledgement time it has seen; a refused acknowledgement's
@@ -497,6 +503,10 @@ fn insert_placeholder(
 /// When a declaration lands, its placeholder row takes the provider's id. A sync pass may have
 /// cached the new incident already under that id; its rows move over and it goes, so the
 /// person's incident (with everything done on it meanwhile) is the one that stays.
+fn log_refused_one(e: Error) {
+    log_refused(std::slice::from_ref(&e));
+}
+
 fn adopt_provider_id(tx: &Transaction<'_>, entry: &Claimed, record: &IncidentRecord) -> Result<()> {
     let Some(placeholder) = entry.incident_id else {
         return Ok(());

@@ -257,3 +257,99 @@ fn resolving_lifts_every_silence_tocsin_made_on_the_alert() {
     assert!(silences_in(&am, "active").is_empty(), "{:?}", am.silences());
     assert_eq!(silences_in(&am, "expired").len(), 2);
 }
+
+#[test]
+fn hostile_labels_and_annotations_are_stored_bounded_and_clean() {
+    use tocsin::provider::ingest::{MAX_LINE_CHARS, MAX_TEXT_CHARS};
+
+    let am = Alertmanager::start();
+    let cli = Cli::with_alertmanager(&am.url);
+    let markup = "<img src=x onerror=window.__pwned=1><script>window.__pwned=2</script>";
+    let escapes = "\u{1b}[31mred\u{1b}[0m\u{1b}[2J";
+    let bidi = "\u{202e}gnp.exe";
+    let megabyte = format!("{markup}{}", "M".repeat(1 << 20));
+    am.post(json!([
+        {
+            "labels": {"alertname": "Hostile", "severity": "critical",
+                       "instance": markup, "note": format!("{escapes} {bidi}"),
+                       "service": format!("db {bidi}")},
+            "annotations": {"summary": format!("{markup} {escapes} {bidi}"),
+                            "description": megabyte},
+            "generatorURL": format!("http://prometheus.invalid/graph?g0.expr={bidi}"),
+        },
+        alert("DiskFull", "critical", None),
+    ]));
+    cli.ok(&["sync", "--once"]);
+
+    // What is stored, read from the database itself rather than through any printer.
+    let db = crate::support::open_db(&cli.db_path());
+    let mut rows = db
+        .prepare("SELECT title, service_name, html_url, details FROM incidents ORDER BY title")
+        .unwrap();
+    let rows: Vec<(String, Option<String>, Option<String>, String)> = rows
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let status = cli.json(&["status", "--json"]);
+    let titles: Vec<_> = rows.iter().map(|r| &r.0).collect();
+    assert_eq!(rows.len(), 2, "nothing else lost: {titles:?} {status}");
+    let (title, service, url, details) = &rows[0];
+    assert_eq!(
+        rows[1].0, "DiskFull on db-1",
+        "the other alert is untouched"
+    );
+
+    assert_eq!(
+        title,
+        &format!("{markup} \u{fffd}[31mred\u{fffd}[0m\u{fffd}[2J \u{fffd}gnp.exe")
+    );
+    assert_eq!(service.as_deref(), Some("db \u{fffd}gnp.exe"));
+    assert!(url.as_deref().unwrap().ends_with("g0.expr=\u{fffd}gnp.exe"));
+    let details: serde_json::Value = serde_json::from_str(details).unwrap();
+    let description = details["annotations"]["description"].as_str().unwrap();
+    assert_eq!(description.chars().count(), MAX_TEXT_CHARS);
+    assert!(description.starts_with(markup) && description.ends_with('…'));
+    assert_eq!(
+        details["labels"]["instance"], markup,
+        "markup is kept as text"
+    );
+    assert!(details["labels"]["alertname"] == "Hostile");
+    let mut stored = vec![
+        title.clone(),
+        service.clone().unwrap(),
+        url.clone().unwrap(),
+    ];
+    for labels_or_annotations in ["labels", "annotations"] {
+        let map = details[labels_or_annotations].as_object().unwrap();
+        stored.extend(map.values().map(|v| v.as_str().unwrap().to_string()));
+    }
+    let hostile = |c: char| c == '\u{202e}' || c == '\u{1b}';
+    for text in &stored {
+        assert!(!text.contains(hostile), "stored as it came: {text:?}");
+    }
+    assert_eq!(
+        details["labels"]["note"],
+        "\u{fffd}[31mred\u{fffd}[0m\u{fffd}[2J \u{fffd}gnp.exe"
+    );
+    assert!(title.chars().count() <= MAX_LINE_CHARS);
+
+    // The cleaned labels still silence the alert that carries the originals.
+    let listed = cli.json(&["incidents", "--json"]);
+    let hostile = listed["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["details"]["labels"]["alertname"] == "Hostile")
+        .unwrap()["id"]
+        .to_string();
+    cli.ok(&["ack", &hostile]);
+    let active = silences_in(&am, "active");
+    assert_eq!(active.len(), 1, "{active:?}");
+    cli.ok(&["sync", "--once"]);
+    let shown = cli.json(&["incident", "show", &hostile, "--json"]);
+    assert_eq!(
+        shown["incident"]["status"], "acknowledged",
+        "Alertmanager reports the alert silenced"
+    );
+}

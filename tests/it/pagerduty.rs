@@ -625,3 +625,138 @@ async fn an_open_incident_says_who_it_escalates_to_and_when() {
     let outlook = t.tocsin.escalation(local).unwrap().unwrap();
     assert!(outlook.note.unwrap().contains("paused"));
 }
+
+/// Everything the cache shows of the account: incidents with their timelines, on-call, people.
+fn snapshot(t: &Setup) -> String {
+    let details: Vec<_> = (t.all().iter())
+        .map(|i| t.tocsin.incident(i.id).unwrap())
+        .collect();
+    let health = &t.tocsin.health().unwrap()[0];
+    format!(
+        "{details:?}\n{:?}\n{:?}\n{:?}",
+        t.tocsin.oncall_now().unwrap(),
+        t.tocsin.users(health.account_id).unwrap(),
+        health.last_success_at
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deeply_nested_json_fails_the_pass_and_leaves_the_cache_as_it_was() {
+    let (fake, t) = synced_once("TOCSIN_IT_PD_DEEP").await;
+    let s = fake.state();
+    let before = snapshot(&t);
+
+    // A field nested 100,000 deep, as arrays and as objects in `details`: parsing it
+    // recursively would overflow the stack long before the body's size limit.
+    let depth = 100_000;
+    let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+    for nested in [arrays, objects] {
+        let body = format!(
+            r#"{{"incidents": [{{"id": "PDEEP", "type": "incident", "title": "deep",
+                "details": {nested}}}], "limit": 100, "offset": 0, "more": false}}"#
+        );
+        // Enough for every attempt the client makes at the first request of the pass.
+        s.fail_next(10, FailureKind::Body(body));
+        let err = t.sync().await.unwrap_err();
+        s.clear_failures();
+
+        assert_eq!(err.code(), "malformed", "{err}");
+        let health = &t.tocsin.health().unwrap()[0];
+        assert_eq!(health.state, HealthState::Failing);
+        assert_eq!(health.last_error_code.as_deref(), Some("malformed"));
+        assert_eq!(snapshot(&t), before, "the cache is exactly as it was");
+    }
+
+    // The next good answer syncs as usual.
+    let hour = chrono::Duration::hours(1);
+    s.add_incident(incident("Payments slow", "triggered", &[ME], hour));
+    t.sync().await.unwrap();
+    let titles: Vec<_> = t.all().into_iter().map(|i| i.title).collect();
+    assert!(titles.contains(&"Payments slow".to_string()), "{titles:?}");
+    let health = &t.tocsin.health().unwrap()[0];
+    assert_eq!(health.state, HealthState::Ok);
+    assert_eq!(health.last_error, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_text_is_stored_bounded_and_clean_and_an_absurd_id_is_refused() {
+    use tocsin::provider::ingest::{MAX_LINE_CHARS, MAX_TEXT_CHARS};
+
+    let fake = fake().await;
+    let s = fake.state();
+    let payload = "<img src=x onerror=window.__pwned=1><script>window.__pwned=2</script>\
+                   \u{202e}gnp.exe \u{1b}[31mred\u{1b}[0m";
+    let megabyte = format!("{payload}{}", "M".repeat(1 << 20));
+    s.add_user("PHOSTILE", payload, "evil\u{202e}@example.com");
+    s.add_service("PSVCX", &megabyte);
+    let hour = chrono::Duration::hours(1);
+    let mut hostile = incident(&megabyte, "acknowledged", &["PHOSTILE"], hour);
+    hostile.service_id = "PSVCX".into();
+    s.add_incident(hostile);
+    s.add_incident(incident("Checkout 500s", "triggered", &[ME], hour));
+    let absurd = NewIncident {
+        id: format!("P{}", "X".repeat(2_000)),
+        ..incident("absurd id", "triggered", &[ME], hour)
+    };
+    s.add_incident(absurd);
+
+    let t = setup(&fake.url(), "TOCSIN_IT_PD_HOSTILE", None);
+    let outcome = t.sync().await.unwrap();
+    assert!(outcome.refused >= 1, "{outcome:?}");
+    t.sync().await.unwrap(); // fetches the open incidents' timelines
+
+    // The absurd id was refused, with a clear error; nothing else was lost.
+    let all = t.all();
+    let titles: Vec<_> = all.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(all.len(), 2, "{titles:?}");
+    assert!(titles.contains(&"Checkout 500s"));
+    let health = &t.tocsin.health().unwrap()[0];
+    assert_eq!(health.state, HealthState::Ok);
+    assert_eq!(health.last_error_code.as_deref(), Some("malformed"));
+    let message = health.last_error.as_deref().unwrap();
+    assert!(message.contains("2001 bytes"), "{message}");
+    assert!(
+        message.len() < 300,
+        "the error does not quote the id: {message}"
+    );
+
+    // Every text field of the hostile incident is bounded and clean; markup stays text.
+    let hostile = all
+        .iter()
+        .find(|i| i.service_id.as_deref() == Some("PSVCX"));
+    let detail = t.tocsin.incident(hostile.unwrap().id).unwrap();
+    let i = &detail.incident;
+    assert_eq!(i.title.chars().count(), MAX_LINE_CHARS);
+    assert!(i
+        .title
+        .starts_with("<img src=x onerror=window.__pwned=1><script>"));
+    assert!(i.title.ends_with('…'));
+    let service = i.service_name.as_deref().unwrap();
+    assert_eq!(service.chars().count(), MAX_LINE_CHARS);
+    assert_eq!(i.assignees[0].provider_id, "PHOSTILE", "ids are kept");
+    assert!(
+        detail
+            .timeline
+            .iter()
+            .any(|e| e.summary.contains("<script>")),
+        "{:?}",
+        detail.timeline
+    );
+    let users = t.tocsin.users(i.account_id).unwrap();
+    let mut stored = vec![i.title.clone(), service.to_string()];
+    for p in i.assignees.iter().chain(&users) {
+        stored.push(p.name.clone());
+        stored.extend(p.email.clone());
+    }
+    for e in &detail.timeline {
+        stored.push(e.summary.clone());
+        stored.extend(e.agent.clone());
+        assert!(e.summary.chars().count() <= MAX_TEXT_CHARS);
+    }
+    let hostile = |c: char| c == '\u{202e}' || c == '\u{1b}';
+    for text in &stored {
+        assert!(!text.contains(hostile), "stored as it came: {text:?}");
+    }
+    assert!(stored.iter().any(|s| s.contains('\u{fffd}')), "{stored:?}");
+}

@@ -190,17 +190,26 @@ impl Alertmanager {
         list.as_array().cloned().unwrap_or_default()
     }
 
-    /// Posts alerts as Prometheus would (a JSON array).
+    /// Posts alerts as Prometheus would (a JSON array). The body goes through stdin, since a
+    /// command-line argument is limited to 128 KiB and hostile alerts are larger.
     pub fn post(&self, alerts: serde_json::Value) {
-        let out = Command::new("curl")
+        use std::io::Write;
+        let mut child = Command::new("curl")
             .args(["-sf", "-X", "POST", "-H", "content-type: application/json"])
             .args([
-                "--data",
-                &alerts.to_string(),
+                "--data-binary",
+                "@-",
                 &format!("{}/api/v2/alerts", self.url),
             ])
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(alerts.to_string().as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "posting alerts failed: {out:?}");
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::gate::{lock, Shared};
-use crate::model::{now, FailureKind, NewIncident, Policy, Rule, Schedule};
+use crate::model::{now, FailureKind, Named, NewIncident, Policy, Rule, Schedule, User};
 use crate::params::{parse_time, ApiError};
 use crate::render::Render;
 
@@ -23,6 +23,8 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/fail_next", post(fail_next))
         .route("/_fake/schedules", post(put_schedule))
         .route("/_fake/escalation_policies", post(put_policy))
+        .route("/_fake/users", post(put_user))
+        .route("/_fake/services", post(put_service))
 }
 
 /// The body of `POST /_fake/incidents`; services and policies default to the first ones.
@@ -134,6 +136,8 @@ struct FailNext {
     reset: Option<u64>,
     status: Option<u16>,
     millis: Option<u64>,
+    /// For `body`: what is answered instead of the real body.
+    body: Option<String>,
 }
 
 fn one() -> usize {
@@ -151,6 +155,7 @@ async fn fail_next(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply
         "timeout" => FailureKind::Timeout(Duration::from_millis(request.millis.unwrap_or(30_000))),
         "malformed" => FailureKind::Malformed,
         "cut_short" => FailureKind::CutShort,
+        "body" => FailureKind::Body(request.body.unwrap_or_default()),
         other => {
             return Err(ApiError::invalid(
                 "kind",
@@ -234,4 +239,45 @@ async fn put_policy(Extract(shared): Extract<Shared>, body: Json<Value>) -> Repl
         rules,
     });
     Ok(Json(json!({"escalation_policy": {"id": request.id}})))
+}
+
+/// The body of `POST /_fake/users`: a user added to the directory (an id it already has is
+/// replaced), as someone editing their profile in PagerDuty would.
+#[derive(Deserialize)]
+struct PutUser {
+    id: String,
+    name: String,
+    email: String,
+}
+
+async fn put_user(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply {
+    let request: PutUser =
+        serde_json::from_value(body.0).map_err(|e| ApiError::invalid("user", e.to_string()))?;
+    let mut state = lock(&shared);
+    state.users.retain(|u| u.id != request.id);
+    state.users.push(User {
+        id: request.id.clone(),
+        name: request.name,
+        email: request.email,
+    });
+    Ok(Json(json!({"user": {"id": request.id}})))
+}
+
+/// The body of `POST /_fake/services`: a service added, or renamed when its id exists.
+#[derive(Deserialize)]
+struct PutService {
+    id: String,
+    name: String,
+}
+
+async fn put_service(Extract(shared): Extract<Shared>, body: Json<Value>) -> Reply {
+    let request: PutService =
+        serde_json::from_value(body.0).map_err(|e| ApiError::invalid("service", e.to_string()))?;
+    let mut state = lock(&shared);
+    state.services.retain(|s| s.id != request.id);
+    state.services.push(Named {
+        id: request.id.clone(),
+        name: request.name,
+    });
+    Ok(Json(json!({"service": {"id": request.id}})))
 }

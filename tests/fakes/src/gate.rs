@@ -51,6 +51,7 @@ pub(crate) async fn gate(
     };
     let mut malformed = false;
     let mut cut_short = false;
+    let mut replaced = None;
     match failure {
         Some(FailureKind::RateLimited { reset_header }) => {
             return rate_limited(&shared, reset_header);
@@ -62,6 +63,7 @@ pub(crate) async fn gate(
         Some(FailureKind::Timeout(delay)) => tokio::time::sleep(delay).await,
         Some(FailureKind::Malformed) => malformed = true,
         Some(FailureKind::CutShort) => cut_short = true,
+        Some(FailureKind::Body(body)) => replaced = Some(body),
         None => {}
     }
 
@@ -70,13 +72,21 @@ pub(crate) async fn gate(
     };
     req.extensions_mut().insert(caller);
     let response = finish(&shared, next.run(req).await);
-    if malformed {
-        truncate(response).await
-    } else if cut_short {
-        cut_short_response(response).await
-    } else {
-        response
+    match replaced {
+        Some(body) => replace(body),
+        None if malformed => truncate(response).await,
+        None if cut_short => cut_short_response(response).await,
+        None => response,
     }
+}
+
+/// Answers 200 with `body` as JSON, whatever the route would have said.
+fn replace(body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 fn record(req: &Request) -> RecordedRequest {

@@ -28,6 +28,9 @@ pub enum FailureKind {
     /// HTTP 200 announcing the whole body's length, then the connection drops halfway
     /// through it, as when a proxy or the network dies mid-transfer.
     CutShort,
+    /// HTTP 200 with exactly this body instead of the real one, as a hostile server or a
+    /// broken proxy could answer (deeply nested JSON, say).
+    Body(String),
 }
 
 /// Every API request fails until `until`, taking the kinds in turn: an outage that lasts.

@@ -294,6 +294,50 @@ async fn server_errors_stalls_and_cut_bodies_can_be_injected() {
 }
 
 #[tokio::test]
+async fn a_raw_body_can_be_injected_over_http() {
+    let fake = fake().await;
+    let body = format!(
+        "{{\"incidents\": {}{}}}",
+        "[".repeat(1000),
+        "]".repeat(1000)
+    );
+    let control = json!({"count": 1, "kind": "body", "body": body});
+    assert!(post(&fake, "/_fake/fail_next", control)
+        .await
+        .status
+        .is_success());
+
+    let served = get(&fake, "/incidents").await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.text, body);
+    let next = get(&fake, "/incidents").await.json();
+    assert!(
+        next["incidents"].is_array(),
+        "only the next answer is replaced: {next}"
+    );
+}
+
+#[tokio::test]
+async fn control_api_adds_users_and_services_as_given() {
+    let fake = fake().await;
+    let name = "<b>Mallory</b> \u{202e}";
+    let user = json!({"id": "PUSERX", "name": name, "email": "m@example.com"});
+    assert!(post(&fake, "/_fake/users", user).await.status.is_success());
+    let service = json!({"id": "PSVCX", "name": name});
+    assert!(post(&fake, "/_fake/services", service)
+        .await
+        .status
+        .is_success());
+
+    let user = get(&fake, "/users/PUSERX").await.json();
+    assert_eq!(user["user"]["name"], json!(name));
+    let service = get(&fake, "/services/PSVCX").await.json();
+    assert_eq!(service["service"]["name"], json!(name));
+    let services = get(&fake, "/services").await.json();
+    assert!(ids(&services, "services").contains(&"PSVCX".to_owned()));
+}
+
+#[tokio::test]
 async fn error_bodies_take_the_chosen_shape() {
     let fake = fake().await;
     let errors = || async { get(&fake, "/incidents?offset=20000").await.json()["error"].clone() };

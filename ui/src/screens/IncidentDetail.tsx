@@ -331,7 +331,7 @@ function Facts({ incident }: { incident: Incident }) {
       <dt>Assigned to</dt>
       <dd data-testid="detail-assignees">{assignees}</dd>
       <dt>Priority</dt>
-      <dd>{incident.priority ?? "—"}</dd>
+      <dd>{incident.priority === null ? "—" : plain(incident.priority)}</dd>
       <dt>Created</dt>
       <dd>{when(incident.created_at)}</dd>
       <dt>Acknowledged</dt>
@@ -404,7 +404,7 @@ function CopyText({ text }: { text: string }) {
   };
   return (
     <span className="copy-text">
-      <code data-testid="detail-url">{text}</code>
+      <code data-testid="detail-url">{plain(text)}</code>
       <button type="button" onClick={() => void copy()} data-testid="copy-url">
         {copied ? "Copied" : "Copy"}
       </button>

@@ -12,7 +12,8 @@ const USAGE: &str = "usage: pd-fake [--listen 127.0.0.1:PORT] [--seed N] [--toke
 Serves a fake PagerDuty REST API v2 on a loopback address until killed. The token
 (default `pd-fake-token`) is a user-level token of PUSER1, Ada Responder. Control API:
 POST /_fake/incidents, POST /_fake/incidents/{id}/status, POST /_fake/fail_next,
-POST /_fake/schedules, POST /_fake/escalation_policies, GET /_fake/requests.";
+POST /_fake/schedules, POST /_fake/escalation_policies, POST /_fake/users,
+POST /_fake/services, GET /_fake/requests.";
 
 struct Options {
     listen: SocketAddr,
