@@ -355,6 +355,9 @@ impl Engine {
             self.note_local(&result);
             let delay = match result {
                 Ok(_) => {
+                    if failures > 0 {
+                        self.retry_outbox_now(account.id);
+                    }
                     failures = 0;
                     self.interval(account.id)
                 }
@@ -375,6 +378,19 @@ impl Engine {
                 let _ = self.tocsin.store().record_next_attempt(account.id, next);
             }
             self.sleep_or_wake(delay).await;
+        }
+    }
+
+    /// The provider answers again: what waited in the account's outbox, backed off over the
+    /// outage, is sent now rather than when its own back-off ends (minutes, after a long one).
+    fn retry_outbox_now(&self, account: Id) {
+        match self.tocsin.store().outbox_retry_now(Some(account)) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(account, waiting = n, "provider back: sending what waited");
+                self.outbox_wake.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reschedule the outbox"),
         }
     }
 
