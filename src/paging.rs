@@ -304,6 +304,18 @@ struct Look<'a> {
 /// as the app's AppUserModelID (a test keeps the two equal).
 pub const WINDOWS_APP_ID: &str = "dev.tocsin.app";
 
+/// Says, as a critical notification, that Tocsin could not start and why: the desktop app
+/// has no window yet to say it in, and a pager that silently fails to start is the worst case.
+pub fn notify_cannot_start(error: &Error) -> Result<()> {
+    let notifier = DesktopNotifier::new(Arc::new(|_| {}));
+    let look = Look {
+        critical: true,
+        ..Look::default()
+    };
+    let body = format!("{} [{}]", one_line(&error.to_string(), 600), error.code());
+    notifier.show("Tocsin cannot start: pages will not reach you", &body, look)
+}
+
 impl DesktopNotifier {
     pub fn new(on_action: Arc<dyn Fn(PageAction) + Send + Sync>) -> DesktopNotifier {
         DesktopNotifier { on_action }

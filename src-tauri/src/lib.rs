@@ -93,11 +93,14 @@ pub fn run() {
     let builder = match app_builder(plugins, options) {
         Ok(builder) => builder,
         Err(err) => {
-            // TODO(startup-fault): a full disk or a locked database at launch ends here, with
-            // the reason on stderr only; a desktop user sees nothing. Show it (a notification,
-            // or a window that waits and retries as `tocsin watch` does).
+            // There is no window to say it in: a notification does, as well as stderr.
+            // TODO(startup-fault): a full disk or a held lock could be waited out, as `tocsin
+            // watch` does, in a window that says so, rather than end here.
             tracing::error!(code = err.code(), %err, "cannot open the local cache");
             eprintln!("Tocsin cannot start: {err}");
+            if let Err(shown) = tocsin::paging::notify_cannot_start(&err) {
+                tracing::error!(%shown, "cannot show that Tocsin cannot start");
+            }
             std::process::exit(1);
         }
     };

@@ -294,6 +294,32 @@ fn a_database_locked_by_another_program_is_said_while_the_cache_stays_on_screen(
     );
 }
 
+#[test]
+#[ignore = "needs a desktop build and Xvfb; run by scripts/test.sh"]
+fn a_damaged_database_at_launch_is_said_in_a_notification() {
+    let _app = one_app_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join(tocsin::store::DB_FILE);
+    std::fs::write(&db, vec![0x5a_u8; 8192]).unwrap();
+    let bus = PrivateBus::start();
+    let server = NotificationServer::start(data.path(), &bus);
+
+    let status = Command::new(binary("TOCSIN_DESKTOP_BIN", "tocsin-desktop"))
+        .env("TOCSIN_DATA_DIR", data.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stderr(Stdio::null())
+        .status()
+        .expect("the app runs");
+    assert!(!status.success(), "the app started on a damaged database");
+    let call = server.wait_for_notify_containing("cannot start");
+    assert!(call.contains("store_damaged"), "{call}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        vec![0x5a_u8; 8192],
+        "the file was changed"
+    );
+}
+
 /// Another process holding the database's write lock until dropped, as an `sqlite3` shell
 /// with a transaction open does.
 struct LockHolder(Child);
