@@ -420,14 +420,7 @@ async fn window_without_driver(app: &Path) -> Option<Duration> {
     let scratch = Scratch::new(None);
     let bus = PrivateBus::start();
     let window = WindowWatch::start();
-    let child = Command::new(app)
-        .envs(scratch.env(&bus))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the app starts");
-    let pid = child.id();
-    let child = Guard(child);
+    let (pid, child) = launch(app, &scratch, &bus);
     let shown = window.finish();
     let spawned = process_start(pid);
 
@@ -672,6 +665,18 @@ impl PrivateBus {
 }
 
 /// A child process that is killed when it goes out of scope.
+/// Starts the app directly, as a person does, with its output discarded: its pid, and the
+/// guard that stops it.
+fn launch(app: &Path, scratch: &Scratch, bus: &PrivateBus) -> (u32, Guard) {
+    let child = Command::new(app)
+        .envs(scratch.env(bus))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the app starts");
+    (child.id(), Guard(child))
+}
+
 struct Guard(Child);
 
 impl Drop for Guard {
@@ -708,14 +713,7 @@ struct Cpu {
 async fn idle_app(app: &Path, syncing: Option<(&Path, &PdFake, Duration)>) -> Idle {
     let scratch = Scratch::new(syncing.map(|(warm, _, _)| warm));
     let bus = PrivateBus::start();
-    let child = Command::new(app)
-        .envs(scratch.env(&bus))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the app starts");
-    let pid = child.id();
-    let child = Guard(child);
+    let (pid, child) = launch(app, &scratch, &bus);
 
     tokio::time::sleep(SETTLE).await;
     let memory = descendants(pid).iter().map(memory_of).collect();

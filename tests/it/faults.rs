@@ -104,7 +104,9 @@ fn titled(tocsin: &Tocsin, title: &str) -> Option<tocsin::model::Incident> {
     all(tocsin).unwrap().into_iter().find(|i| i.title == title)
 }
 
-/// Polls `check` on the async runtime until it answers, or fails after `timeout`.
+/// Polls `check` on the async runtime until it answers, or fails after `timeout`. The async
+/// twin of `support::wait_for`: that one sleeps the thread, which here would stall a worker
+/// the engine under test needs.
 async fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
